@@ -1,0 +1,92 @@
+"""Cotaflux web application: create_app(config) builds a configured Flask app."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from .config import CONFIGS, ROOT, check_production
+from .extensions import csrf, db, login_manager, migrate
+
+TEMPLATES = ROOT / "portal_templates"
+MIGRATIONS = ROOT / "migrations"
+
+
+def create_app(config: str | type | dict | None = None) -> Flask:
+    """Application factory: config → extensions → blueprints → CLI."""
+    app = Flask(
+        __name__,
+        template_folder=str(TEMPLATES),
+        static_folder=str(Path(__file__).parent / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    _configure(app, config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from . import models  # noqa: F401  (register every table on the metadata)
+    from .auth.access import install_access_control
+    from .security import install_security
+    from .web import install_web
+
+    install_security(app)
+    install_access_control(app)
+    install_web(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _configure(app: Flask, config: str | type | dict | None) -> None:
+    name = config if isinstance(config, str) else os.environ.get("COTAFLUX_CONFIG", "development")
+    if config is None or isinstance(config, str):
+        if name not in CONFIGS:
+            raise ValueError(f"unknown configuration {name!r} (one of {', '.join(CONFIGS)})")
+        app.config.from_object(CONFIGS[name])
+    elif isinstance(config, dict):
+        app.config.from_object(CONFIGS["testing"] if config.get("TESTING") else CONFIGS["development"])
+        app.config.update(config)
+    else:
+        app.config.from_object(config)
+    app.config["COTAFLUX_CONFIG_NAME"] = name if isinstance(config, str | None) else "custom"
+    if app.config["COTAFLUX_CONFIG_NAME"] == "production":
+        check_production(app.config)
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if uri.startswith("postgresql://"):  # use psycopg 3, the driver we install
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.removeprefix(
+            "postgresql://"
+        )
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .admin.views import bp as admin_bp
+    from .api.views import bp as api_bp
+    from .auth.views import bp as auth_bp
+    from .bailleur.views import bp as bailleur_bp
+    from .cal.views import bp as cal_bp
+    from .epci.views import bp as epci_bp
+    from .portal.views import bp as portal_bp
+    from .reservataire.views import bp as reservataire_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(bailleur_bp, url_prefix="/bailleur")
+    app.register_blueprint(reservataire_bp, url_prefix="/reservataire")
+    app.register_blueprint(cal_bp, url_prefix="/cal")
+    app.register_blueprint(epci_bp, url_prefix="/epci")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)  # the API authenticates with tokens, not cookies
+
+
+def _register_cli(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,17 @@
+"""Espace EPCI: pages of the epci role."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from ..auth.access import roles_required
+from .queries import home_summary
+
+bp = Blueprint("epci", __name__)
+
+
+@bp.route("/")
+@roles_required("epci")
+def home():
+    return render_template("epci/home.html", summary=home_summary(current_user))

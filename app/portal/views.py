@@ -1,0 +1,34 @@
+"""Requester portal (location choisie) and the public landing page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..auth.access import public, roles_required
+from .queries import home_summary
+
+bp = Blueprint("portal", __name__)
+
+ROLE_HOMES = {
+    "demandeur": "portal.espace",
+    "bailleur": "bailleur.home",
+    "reservataire": "reservataire.home",
+    "cal": "cal.home",
+    "epci": "epci.home",
+    "admin": "admin.home",
+}
+
+
+@bp.route("/")
+@public
+def home():
+    if current_user.is_authenticated:
+        return redirect(url_for(ROLE_HOMES[current_user.role]))
+    return render_template("portal/landing.html")
+
+
+@bp.route("/mon-espace")
+@roles_required("demandeur")
+def espace():
+    return render_template("portal/home.html", summary=home_summary(current_user))

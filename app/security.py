@@ -1,0 +1,56 @@
+"""Session loading with revocable tokens, and HTTP security headers."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, session
+from flask_login import user_logged_out
+
+from .extensions import db, login_manager
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    """Resolve ``<id>:<token>``; a token rotated by logout or password change is refused."""
+    from .models import User
+
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_enabled or user.session_token != token:
+        return None
+    return user
+
+
+def install_security(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @user_logged_out.connect_via(app)
+    def _clear(sender, user, **extra):
+        session.clear()
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        if app.config.get("SECURITY_HEADERS", True):
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault(
+                "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+            )
+            if app.config.get("SESSION_COOKIE_SECURE"):
+                response.headers.setdefault(
+                    "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+                )
+        # Pages with personal data must not be kept by shared caches or the back button.
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response

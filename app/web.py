@@ -1,0 +1,85 @@
+"""Request boundary (commit once / roll back), error pages, French formatting filters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+
+def fr_date(value: date | datetime | None, fmt: str = "long") -> str:
+    """28 novembre 2026."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.date()
+    return format_date(value, format=fmt, locale="fr_FR")
+
+
+def fr_money(value: float | None) -> str:
+    """1 234,50 €."""
+    if value is None:
+        return "—"
+    return format_currency(value, "EUR", locale="fr_FR")
+
+
+def fr_number(value: float | None, digits: int = 2) -> str:
+    if value is None:
+        return "—"
+    return format_decimal(round(value, digits), locale="fr_FR")
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def install_web(app: Flask) -> None:
+    app.jinja_env.filters["fr_date"] = fr_date
+    app.jinja_env.filters["fr_money"] = fr_money
+    app.jinja_env.filters["fr_number"] = fr_number
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.after_request
+    def _commit(response):
+        # The request boundary commits once, before the response leaves; an error answer
+        # (4xx/5xx) rolls back, so a business operation succeeds entirely or not at all.
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def _rollback_on_exception(exc: BaseException | None) -> None:
+        if exc is not None:
+            db.session.rollback()
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        db.session.rollback()
+        if wants_json():
+            body = {"type": "about:blank", "title": err.name, "status": err.code, "detail": err.description}
+            resp = jsonify(body)
+            resp.status_code = err.code or 500
+            resp.mimetype = "application/problem+json"
+            return resp
+        return render_template("errors/error.html", error=err), err.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        if app.config.get("TESTING") and app.config.get("PROPAGATE_UNEXPECTED", True):
+            raise err
+        if wants_json():
+            resp = jsonify({"type": "about:blank", "title": "Internal Server Error", "status": 500})
+            resp.status_code = 500
+            resp.mimetype = "application/problem+json"
+            return resp
+        return render_template("errors/error.html", error=None), 500

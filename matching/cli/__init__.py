@@ -1,0 +1,1 @@
+"""Subcommands of ``python -m matching``; each module exposes ``register(subparsers)``."""

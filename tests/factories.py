@@ -1,0 +1,115 @@
+"""factory_boy factories for the models (flushed into the test's transaction)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from app.auth.passwords import hash_password
+from app.extensions import db
+from app.models import (
+    Commune,
+    Demande,
+    HouseholdMember,
+    Logement,
+    Membership,
+    Organisation,
+    User,
+    WishedCommune,
+)
+
+DEFAULT_PASSWORD = "correct horse battery staple"
+_HASH = hash_password(DEFAULT_PASSWORD)  # hashing once keeps the suite fast
+
+
+class Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+class OrganisationFactory(Base):
+    class Meta:
+        model = Organisation
+
+    slug = factory.Sequence(lambda n: f"org-{n}")
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = "bailleur"
+    departement = "45"
+
+    class Params:
+        reservataire = factory.Trait(kind="reservataire", reservataire_kind="action_logement")
+        epci = factory.Trait(kind="epci")
+        operateur = factory.Trait(kind="operateur")
+
+
+class CommuneFactory(Base):
+    class Meta:
+        model = Commune
+
+    insee = factory.Sequence(lambda n: f"45{n + 500:03d}")
+    name = factory.Sequence(lambda n: f"Commune {n}")
+    departement = "45"
+    zone = "autres_regions"
+
+
+class UserFactory(Base):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"Utilisateur {n}")
+    role = "demandeur"
+    password_hash = _HASH
+
+    @factory.post_generation
+    def organisation(self, create, extracted, **kwargs):
+        if extracted is not None:
+            self.membership = Membership(organisation=extracted)
+            db.session.flush()
+
+
+class LogementFactory(Base):
+    class Meta:
+        model = Logement
+
+    ref = factory.Sequence(lambda n: f"LGT-{n:05d}")
+    bailleur = factory.SubFactory(OrganisationFactory)
+    commune = factory.SubFactory(CommuneFactory)
+    zone = "autres_regions"
+    typology = "T3"
+    rooms = 3
+    surface = 64.5
+    financing = "PLUS"
+    rent = 412.30
+    charges = 95.0
+
+
+class DemandeFactory(Base):
+    class Meta:
+        model = Demande
+
+    nur = factory.Sequence(lambda n: f"045-2025-{n:06d}")
+    epci = factory.SubFactory(OrganisationFactory, epci=True)
+    status = "active"
+    filed_on = date(2025, 1, 15)
+    first_name = "Camille"
+    last_name = factory.Sequence(lambda n: f"Martin{n}")
+    rfr_n2 = 14200
+    monthly_resources = 1350
+    current_housing_kind = "residence_sociale"
+
+    @factory.post_generation
+    def household(self, create, extracted, **kwargs):
+        self.members.append(HouseholdMember(position=0, role="demandeur", birth_date=date(1990, 4, 2)))
+        db.session.flush()
+
+    @factory.post_generation
+    def wishes(self, create, extracted, **kwargs):
+        communes = extracted or []
+        for rank, commune in enumerate(communes, start=1):
+            self.wished_communes.append(WishedCommune(rank=rank, commune_insee=commune.insee))
+        db.session.flush()
