@@ -21,5 +21,48 @@ def demo_load(demandes: int, logements: int, seed: int, if_empty: bool) -> None:
     load_demo(demandes=demandes, logements=logements, seed=seed, if_empty=if_empty, echo=click.echo)
 
 
+import_cli = AppGroup("import", help="Import de fichiers au format d'échange v1 (JSON Lines / CSV).")
+
+
+def _import(kind: str, path: str, fmt: str | None, epci: str | None) -> None:
+    from .extensions import db
+    from .imports.services import import_records
+
+
+    fmt = fmt or ("csv" if path.lower().endswith(".csv") else "jsonl")
+    if path == "-":
+        report = import_records(kind, click.get_text_stream("stdin"), fmt, epci_slug=epci,
+                                progress=click.echo)
+    else:
+        with open(path, encoding="utf-8", newline="") as stream:
+            report = import_records(kind, stream, fmt, epci_slug=epci, progress=click.echo)
+    for error in report.errors:
+        click.echo(str(error), err=True)
+    if not report.ok:  # nothing was written: there is nothing to roll back
+        click.echo(report.summary(), err=True)
+        raise SystemExit(1)
+    db.session.commit()
+    click.echo(report.summary())
+    for table, count in report.inserted.items():
+        click.echo(f"  {table} : {count}")
+
+
+def _import_command(kind: str, help_text: str):
+    @import_cli.command(kind, help=help_text)
+    @click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
+    @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default=None)
+    @click.option("--epci", default=None, help="Territoire (slug de l'EPCI) des demandes.")
+    def command(path: str, fmt: str | None, epci: str | None) -> None:
+        _import(kind, path, fmt, epci)
+
+    return command
+
+
+_import_command("demandes", "Importe des demandes (rien n'est écrit si une ligne est invalide).")
+_import_command("logements", "Importe des logements (rien n'est écrit si une ligne est invalide).")
+_import_command("conventions", "Importe des conventions de réservation (plafonds légaux vérifiés).")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(demo_cli)
+    app.cli.add_command(import_cli)
