@@ -17,8 +17,11 @@ demo_cli = AppGroup("demo", help="Territoire de démonstration.")
 def demo_load(demandes: int, logements: int, seed: int, if_empty: bool) -> None:
     """Charge le territoire de démonstration (déterministe, idempotent)."""
     from .demo.loader import load_demo
+    from .extensions import db
 
-    load_demo(demandes=demandes, logements=logements, seed=seed, if_empty=if_empty, echo=click.echo)
+    if load_demo(demandes=demandes, logements=logements, seed=seed, if_empty=if_empty,
+                 echo=click.echo):
+        db.session.commit()
 
 
 import_cli = AppGroup("import", help="Import de fichiers au format d'échange v1 (JSON Lines / CSV).")

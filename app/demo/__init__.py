@@ -1,0 +1,1 @@
+"""Demo territory (Orléans Métropole): reference data files and a deterministic generator."""
