@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import text
+
 from matching import records
 
 from ..models import (
@@ -236,4 +238,16 @@ def insert_rows(session, rows: Rows, chunk: int = 5000) -> dict[str, int]:
         for start in range(0, len(batch), chunk):
             session.execute(table.insert(), batch[start : start + chunk])
         counts[table.name] = len(batch)
+        if "id" in batch[0]:
+            sync_sequence(session, table)
     return counts
+
+
+def sync_sequence(session, table) -> None:
+    """After inserts with explicit ids, move PostgreSQL's id sequence past them."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text(
+        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+        f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table.name}), false)"
+    ))

@@ -15,7 +15,14 @@ from sqlalchemy import func, select
 
 from matching import records
 
-from ..adapters.rows import convention_rows, demande_rows, insert_rows, logement_rows, new_rows
+from ..adapters.rows import (
+    convention_rows,
+    demande_rows,
+    insert_rows,
+    logement_rows,
+    new_rows,
+    sync_sequence,
+)
 from ..auth.passwords import hash_password
 from ..extensions import db
 from ..models import (
@@ -248,6 +255,8 @@ def _history(territory, orgs, logement_ids, demande_ids, echo) -> None:
                          (Bail.__table__, baux), (FluxEvent.__table__, events)):
         if batch:
             db.session.execute(table.insert(), batch)
+            if "id" in batch[0]:
+                sync_sequence(db.session, table)
     echo(f"  {len(offres)} attributions sur 12 mois, {len(baux)} baux signés")
 
 
