@@ -1,66 +1,117 @@
-"""Settings read from the environment, with a test and a production profile."""
+"""Settings read from the environment, with a test and a production profile.
+
+Settings that come from the environment are read when ``create_app`` loads the profile
+(``app.config.from_object``), not when this module is imported: a process (or a test) that
+sets ``SECRET_KEY`` after the import still gets it.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 DEFAULT_SECRET = "dev-only-secret-change-me"
+TEST_SECRET = "test-secret-key-not-for-production-0123456789"
+MIN_SECRET_LENGTH = 32
 
 
-def _bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
+def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on", "oui"}
+
+
+class FromEnv:
+    """A setting read from an environment variable each time the profile is loaded.
+
+    ``from_object`` reads class attributes with ``getattr``, which calls ``__get__``: the
+    environment is consulted at ``create_app`` time.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        default: Any = None,
+        cast: Callable[[str], Any] = str,
+        empty_is_unset: bool = False,
+    ) -> None:
+        self.name, self.default, self.cast, self.empty_is_unset = (
+            name,
+            default,
+            cast,
+            empty_is_unset,
+        )
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        value = os.environ.get(self.name)
+        if value is None or (self.empty_is_unset and not value.strip()):
+            return self.default
+        return self.cast(value)
 
 
 class Config:
     """Development defaults: embedded SQLite under instance/."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET)
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE / 'cotaflux.sqlite3'}"
-    )
+    SECRET_KEY = FromEnv("SECRET_KEY", DEFAULT_SECRET)
+    SQLALCHEMY_DATABASE_URI = FromEnv("DATABASE_URL", f"sqlite:///{INSTANCE / 'cotaflux.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    MEILI_URL = os.environ.get("MEILI_URL") or None
-    MEILI_API_KEY = os.environ.get("MEILI_API_KEY") or None
-    DEBUG = _bool("FLASK_DEBUG")
+    MEILI_URL = FromEnv("MEILI_URL", None, empty_is_unset=True)
+    MEILI_API_KEY = FromEnv("MEILI_API_KEY", None, empty_is_unset=True)
+    DEBUG = FromEnv("FLASK_DEBUG", False, _bool)
     TESTING = False
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    SESSION_COOKIE_SECURE = FromEnv("SESSION_COOKIE_SECURE", False, _bool)
     SESSION_COOKIE_NAME = "cotaflux_session"
-    PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600))
+    # Sessions are permanent (set at sign-in) and end after this much inactivity: Flask
+    # re-signs the cookie on each request and refuses a signature older than this.
+    PERMANENT_SESSION_LIFETIME = FromEnv("SESSION_LIFETIME_SECONDS", 8 * 3600, int)
     REMEMBER_COOKIE_DURATION = 0  # no "remember me": a session ends with logout or expiry
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     SECURITY_HEADERS = True
-    # Login throttling: attempts per (account, client address) within the window.
-    LOGIN_MAX_ATTEMPTS = int(os.environ.get("LOGIN_MAX_ATTEMPTS", 5))
-    LOGIN_WINDOW_SECONDS = int(os.environ.get("LOGIN_WINDOW_SECONDS", 15 * 60))
+    # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
+    # Behind a proxy this must be set, or every visitor shares the proxy's address and the
+    # per-address login throttling below would count them all together.
+    PROXY_FIX_X_FOR = FromEnv("PROXY_FIX_X_FOR", 0, int)
+    # Login throttling: failed attempts within the window, per account and per client address.
+    LOGIN_MAX_ATTEMPTS = FromEnv("LOGIN_MAX_ATTEMPTS", 5, int)
+    LOGIN_MAX_ATTEMPTS_PER_CLIENT = FromEnv("LOGIN_MAX_ATTEMPTS_PER_CLIENT", 30, int)
+    LOGIN_WINDOW_SECONDS = FromEnv("LOGIN_WINDOW_SECONDS", 15 * 60, int)
     # Retention of personal data of closed demandes (months) before purge.
-    RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", 24))
-    PLATFORM_TODAY = os.environ.get("PLATFORM_TODAY") or None  # ISO date, for demos only
+    RETENTION_MONTHS = FromEnv("RETENTION_MONTHS", 24, int)
+    PLATFORM_TODAY = FromEnv("PLATFORM_TODAY", None, empty_is_unset=True)  # ISO date; demos
 
 
 class TestConfig(Config):
     """Test profile: the database comes from TEST_DATABASE_URL (SQLite in memory by default)."""
 
     TESTING = True
-    SECRET_KEY = "test-secret-key-not-for-production-0123456789"
-    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    DEBUG = False
+    SECRET_KEY = TEST_SECRET
+    SQLALCHEMY_DATABASE_URI = FromEnv("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = True
     LOGIN_MAX_ATTEMPTS = 5
+    LOGIN_MAX_ATTEMPTS_PER_CLIENT = 30
+    LOGIN_WINDOW_SECONDS = 15 * 60
 
 
 class ProductionConfig(Config):
     """Production: secure cookies; refuses to start with DEBUG or a default secret."""
 
+    SECRET_KEY = FromEnv("SECRET_KEY", None, empty_is_unset=True)
     SESSION_COOKIE_SECURE = True
+    # __Host-: the browser only accepts it over HTTPS, for path / and without a Domain, so a
+    # sibling sub-domain cannot set or overwrite the session cookie.
     SESSION_COOKIE_NAME = "__Host-cotaflux_session"
+    SESSION_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = None
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
 
 
 class ConfigError(RuntimeError):
@@ -68,12 +119,23 @@ class ConfigError(RuntimeError):
 
 
 def check_production(config: dict) -> None:
-    """Refuse to run production with DEBUG on or a missing/default/short secret key."""
+    """Refuse to run production with DEBUG on, insecure cookies or a weak secret key."""
     if config.get("DEBUG"):
         raise ConfigError("DEBUG must be off in production (unset FLASK_DEBUG).")
+    if config.get("TESTING"):
+        raise ConfigError("TESTING must be off in production.")
     secret = config.get("SECRET_KEY") or ""
-    if secret in (DEFAULT_SECRET, TestConfig.SECRET_KEY) or len(secret) < 32:
-        raise ConfigError("Set SECRET_KEY to a random value of at least 32 characters.")
+    if (
+        secret in (DEFAULT_SECRET, TEST_SECRET)
+        or len(secret) < MIN_SECRET_LENGTH
+        or len(set(secret)) < 10  # "aaaa…": long but guessable
+    ):
+        raise ConfigError(
+            f"Set SECRET_KEY to a random value of at least {MIN_SECRET_LENGTH} characters "
+            '(python -c "import secrets; print(secrets.token_urlsafe(48))").'
+        )
+    if not config.get("SESSION_COOKIE_SECURE"):
+        raise ConfigError("SESSION_COOKIE_SECURE must be on in production (HTTPS only).")
 
 
 CONFIGS = {

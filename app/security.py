@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, session
+from flask import Flask, Response, render_template, session
 from flask_login import user_logged_out
+from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import db, login_manager
 
@@ -28,6 +30,12 @@ def load_user(session_id: str):
 
 
 def install_security(app: Flask) -> None:
+    proxies = app.config.get("PROXY_FIX_X_FOR", 0)
+    if proxies:
+        # The client address (login throttling, audit) and the scheme come from the proxies'
+        # X-Forwarded-* headers, trusting only the last ``proxies`` hops.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Connectez-vous pour accéder à cette page."
     login_manager.login_message_category = "info"
@@ -36,6 +44,14 @@ def install_security(app: Flask) -> None:
     @user_logged_out.connect_via(app)
     def _clear(sender, user, **extra):
         session.clear()
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(err: CSRFError):
+        # A missing or stale token (form kept open across a logout, or a forged request):
+        # a French page with a way back, never a 500. Nothing of the request is kept.
+        db.session.rollback()
+        app.logger.info("CSRF refused: %s", err.description)
+        return render_template("auth/csrf_error.html"), 400
 
     @app.after_request
     def _headers(response: Response) -> Response:

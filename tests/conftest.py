@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask import g, request_started
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import text
@@ -49,9 +50,22 @@ def app(database_url):
     return app
 
 
+def _clear_request_globals(sender, **extra) -> None:
+    """Give each test request an empty ``flask.g``, as in production.
+
+    The test keeps an app context pushed (for factories and queries) and Flask reuses it, and
+    its ``g``, for every request of the test: Flask-Login's cached user and Flask-WTF's CSRF
+    token would otherwise leak from one request to the next, and a replayed cookie would be
+    judged by the previous request's user."""
+    namespace = g._get_current_object()
+    for name in list(vars(namespace)):
+        delattr(namespace, name)
+
+
 @pytest.fixture
 def db_session(app):
     """The database session of the test, rolled back at the end."""
+    request_started.connect(_clear_request_globals, app, weak=False)
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
@@ -67,6 +81,7 @@ def db_session(app):
             db.session = original
             transaction.rollback()
             connection.close()
+            request_started.disconnect(_clear_request_globals, app)
 
 
 @pytest.fixture
