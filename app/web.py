@@ -6,10 +6,12 @@ from datetime import date, datetime
 
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .labels import label, tone
 
 
 def fr_date(value: date | datetime | None, fmt: str = "long") -> str:
@@ -34,6 +36,50 @@ def fr_number(value: float | None, digits: int = 2) -> str:
     return format_decimal(round(value, digits), locale="fr_FR")
 
 
+def platform_today() -> date:
+    """Today's date for the platform (PLATFORM_TODAY fixes it for demos and tests)."""
+    fixed = current_app.config.get("PLATFORM_TODAY")
+    return date.fromisoformat(fixed) if fixed else date.today()
+
+
+# The navigation of each role: (label, endpoint, endpoints of the pages under that entry).
+NAVIGATION = {
+    "demandeur": [
+        ("Mon espace", "portal.espace",
+         ("portal.demande", "portal.demande_create", "portal.demande_edit")),
+    ],
+    "bailleur": [
+        ("Accueil", "bailleur.home", ()),
+        ("Logements", "bailleur.logements", ("bailleur.logement",)),
+    ],
+    "reservataire": [
+        ("Accueil", "reservataire.home", ()),
+        ("Candidats désignés", "reservataire.candidats", ("reservataire.demande",)),
+    ],
+    "cal": [("Accueil", "cal.home", ())],
+    "epci": [
+        ("Accueil", "epci.home", ()),
+        ("Rechercher une demande", "epci.demande_search", ("epci.demande",)),
+    ],
+    "admin": [("Accueil", "admin.home", ())],
+}
+
+
+def navigation() -> list[dict]:
+    """The signed-in user's navigation entries, the current one marked."""
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for text, endpoint, below in NAVIGATION.get(current_user.role, []):
+        items.append({
+            "text": text,
+            "endpoint": endpoint,
+            "is_current_page": request.endpoint == endpoint,
+            "is_current_section": request.endpoint == endpoint or request.endpoint in below,
+        })
+    return items
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -42,6 +88,9 @@ def install_web(app: Flask) -> None:
     app.jinja_env.filters["fr_date"] = fr_date
     app.jinja_env.filters["fr_money"] = fr_money
     app.jinja_env.filters["fr_number"] = fr_number
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["tone"] = tone
+    app.context_processor(lambda: {"navigation": navigation})
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

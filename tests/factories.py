@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
@@ -10,12 +10,19 @@ from factory.alchemy import SQLAlchemyModelFactory
 from app.auth.passwords import hash_password
 from app.extensions import db
 from app.models import (
+    AuditEvent,
+    CalDecision,
+    CalSession,
     Commune,
+    Convention,
     Demande,
+    Designation,
     HouseholdMember,
     Logement,
     Membership,
+    Offre,
     Organisation,
+    Programme,
     User,
     WishedCommune,
 )
@@ -113,3 +120,93 @@ class DemandeFactory(Base):
         for rank, commune in enumerate(communes, start=1):
             self.wished_communes.append(WishedCommune(rank=rank, commune_insee=commune.insee))
         db.session.flush()
+
+
+class ProgrammeFactory(Base):
+    class Meta:
+        model = Programme
+
+    bailleur = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Résidence {n}")
+    commune = factory.SubFactory(CommuneFactory)
+    address = factory.Sequence(lambda n: f"{n} rue des Tilleuls")
+
+
+class ConventionFactory(Base):
+    """A convention de réservation between a bailleur and a réservataire."""
+
+    class Meta:
+        model = Convention
+
+    ref = factory.Sequence(lambda n: f"CONV-{n:05d}")
+    bailleur = factory.SubFactory(OrganisationFactory)
+    reservataire = factory.SubFactory(OrganisationFactory, reservataire=True)
+    departement = "45"
+    year = 2026
+    share_percent = 25.0
+    origin = "financement"
+
+
+class OffreFactory(Base):
+    """A vacancy of a logement; pass reservataire= with flux_status="oriente" or "designe"."""
+
+    class Meta:
+        model = Offre
+
+    ref = factory.Sequence(lambda n: f"OFF-{n:05d}")
+    logement = factory.SubFactory(LogementFactory)
+    flux_status = "a_orienter"
+    reservataire = None
+    declared_on = date(2026, 3, 2)
+    available_on = date(2026, 4, 1)
+    designation_deadline = None
+
+
+class DesignationFactory(Base):
+    """A réservataire's designation of a demande on an offer oriented to it."""
+
+    class Meta:
+        model = Designation
+
+    reservataire = factory.SubFactory(OrganisationFactory, reservataire=True)
+    offre = factory.SubFactory(
+        OffreFactory,
+        flux_status="designe",
+        reservataire=factory.SelfAttribute("..reservataire"),
+        designation_deadline=date(2026, 4, 15),
+    )
+    demande = factory.SubFactory(DemandeFactory)
+    rank = 1
+    designated_at = factory.LazyFunction(lambda: datetime(2026, 3, 20, 9, 30, tzinfo=UTC))
+
+
+class CalSessionFactory(Base):
+    class Meta:
+        model = CalSession
+
+    bailleur = factory.SubFactory(OrganisationFactory)
+    held_on = date(2026, 12, 3)
+    location = "Siège, salle du conseil"
+    status = "planifiee"
+
+
+class CalDecisionFactory(Base):
+    class Meta:
+        model = CalDecision
+        exclude = ("offre", "demande")  # the model holds ids only
+
+    session = factory.SubFactory(CalSessionFactory)
+    offre = factory.SubFactory(OffreFactory, flux_status="en_cal")
+    demande = factory.SubFactory(DemandeFactory)
+    decision = "attribution"
+    offre_id = factory.SelfAttribute("offre.id")
+    demande_id = factory.SelfAttribute("demande.id")
+
+
+class AuditEventFactory(Base):
+    class Meta:
+        model = AuditEvent
+
+    action = "auth.login"
+    entity_type = "user"
+    entity_id = factory.Sequence(str)

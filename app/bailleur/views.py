@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from ..auth.access import roles_required
-from .queries import home_summary
+from .queries import home_summary, logements_page, own_logement
 
 bp = Blueprint("bailleur", __name__)
 
@@ -15,3 +15,19 @@ bp = Blueprint("bailleur", __name__)
 @roles_required("bailleur")
 def home():
     return render_template("bailleur/home.html", summary=home_summary(current_user))
+
+
+@bp.route("/logements")
+@roles_required("bailleur")
+def logements():
+    page = logements_page(current_user, request.args.get("page", 1, type=int))
+    return render_template("bailleur/logements.html", page=page)
+
+
+@bp.route("/logements/<int:logement_id>")
+@roles_required("bailleur")
+def logement(logement_id: int):
+    details = own_logement(current_user, logement_id)
+    if details is None:
+        abort(404)
+    return render_template("bailleur/logement.html", **details)

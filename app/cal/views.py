@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from ..auth.access import roles_required
+from ..web import platform_today
 from .queries import home_summary
 
 bp = Blueprint("cal", __name__)
@@ -14,4 +15,4 @@ bp = Blueprint("cal", __name__)
 @bp.route("/")
 @roles_required("cal")
 def home():
-    return render_template("cal/home.html", summary=home_summary(current_user))
+    return render_template("cal/home.html", summary=home_summary(current_user, platform_today()))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..audit import record
 from ..auth.access import roles_required
-from .queries import home_summary
+from .forms import DemandeSearchForm
+from .queries import home_summary, territory_demande
 
 bp = Blueprint("epci", __name__)
 
@@ -15,3 +17,26 @@ bp = Blueprint("epci", __name__)
 @roles_required("epci")
 def home():
     return render_template("epci/home.html", summary=home_summary(current_user))
+
+
+@bp.route("/demandes")
+@roles_required("epci")
+def demande_search():
+    form = DemandeSearchForm(request.args)
+    if "nur" in request.args and form.validate():
+        if territory_demande(current_user, form.nur.data) is not None:
+            return redirect(url_for("epci.demande", nur=form.nur.data))
+        form.nur.errors.append(
+            "Aucune demande de votre territoire ne porte ce numéro. Vérifiez le numéro saisi."
+        )
+    return render_template("epci/search.html", form=form)
+
+
+@bp.route("/demandes/<nur>")
+@roles_required("epci")
+def demande(nur: str):
+    details = territory_demande(current_user, nur)
+    if details is None:
+        abort(404)
+    record("demande.read", entity_type="demande", entity_id=nur, area="epci")
+    return render_template("epci/demande.html", **details)

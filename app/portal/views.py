@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..auth.access import public, roles_required
-from .queries import home_summary
+from .queries import home_summary, own_demande
 
 bp = Blueprint("portal", __name__)
 
@@ -32,3 +32,12 @@ def home():
 @roles_required("demandeur")
 def espace():
     return render_template("portal/home.html", summary=home_summary(current_user))
+
+
+@bp.route("/mon-espace/demandes/<nur>")
+@roles_required("demandeur")
+def demande(nur: str):
+    details = own_demande(current_user, nur)
+    if details is None:
+        abort(404)
+    return render_template("portal/demande.html", **details)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
+from ..audit import record
 from ..auth.access import roles_required
-from .queries import home_summary
+from .queries import candidats_page, designated_demande, home_summary
 
 bp = Blueprint("reservataire", __name__)
 
@@ -15,3 +16,20 @@ bp = Blueprint("reservataire", __name__)
 @roles_required("reservataire")
 def home():
     return render_template("reservataire/home.html", summary=home_summary(current_user))
+
+
+@bp.route("/candidats")
+@roles_required("reservataire")
+def candidats():
+    page = candidats_page(current_user, request.args.get("page", 1, type=int))
+    return render_template("reservataire/candidats.html", page=page)
+
+
+@bp.route("/demandes/<nur>")
+@roles_required("reservataire")
+def demande(nur: str):
+    details = designated_demande(current_user, nur)
+    if details is None:
+        abort(404)
+    record("demande.read", entity_type="demande", entity_id=nur, area="reservataire")
+    return render_template("reservataire/demande.html", **details)

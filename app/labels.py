@@ -1,0 +1,58 @@
+"""French labels and badge tones for the interface (one place, used by every template)."""
+
+from __future__ import annotations
+
+from matching import enums
+
+from .models.allocation import CAL_DECISION_LABELS
+from .models.demandes import DEMANDE_STATUS_LABELS
+from .models.organisations import ORGANISATION_KIND_LABELS
+from .models.users import ROLE_LABELS
+
+# Short role names, for table headers.
+ROLE_SHORT_LABELS = {
+    "demandeur": "Demandeurs", "bailleur": "Bailleur", "reservataire": "Réservataire",
+    "cal": "CAL", "epci": "EPCI", "admin": "Admin",
+}
+CAL_SESSION_STATUS_LABELS = {"planifiee": "Planifiée", "tenue": "Tenue", "close": "Close"}
+FINANCING_LABELS = {
+    "PLAI": "PLAI (prêt locatif aidé d'intégration)",
+    "PLUS": "PLUS (prêt locatif à usage social)",
+    "PLS": "PLS (prêt locatif social)",
+    "PLI": "PLI (prêt locatif intermédiaire)",
+}
+
+# Badge tone of each status: info (in progress), success (done), warning (needs action),
+# neutral (closed), danger (refused / struck off).
+_TONES = {
+    "demande": {"brouillon": "warning", "active": "info", "attribuee": "success",
+                "radiee": "danger", "expiree": "neutral"},
+    "flux": {"hors_flux": "neutral", "a_orienter": "warning", "oriente": "info",
+             "repris_bailleur": "info", "designe": "info", "en_cal": "info",
+             "attribue": "success", "bail_signe": "success", "retire": "neutral"},
+    "cal_session": {"planifiee": "info", "tenue": "success", "close": "neutral"},
+}
+_LABELS = {
+    "demande": DEMANDE_STATUS_LABELS,
+    "flux": enums.FLUX_STATUS_LABELS,
+    "cal_session": CAL_SESSION_STATUS_LABELS,
+    "cal_decision": CAL_DECISION_LABELS,
+    "housing": enums.HOUSING_KIND_LABELS,
+    "reservataire_kind": enums.RESERVATAIRE_KIND_LABELS,
+    "organisation_kind": ORGANISATION_KIND_LABELS,
+    "role": ROLE_LABELS,
+    "role_short": ROLE_SHORT_LABELS,
+    "financing": FINANCING_LABELS,
+}
+
+
+def label(value: str | None, kind: str) -> str:
+    """The French label of an enumerated value (the raw value if none is defined)."""
+    if value is None:
+        return "—"
+    return _LABELS[kind].get(value, value)
+
+
+def tone(value: str | None, kind: str) -> str:
+    """The badge tone of a status value."""
+    return _TONES.get(kind, {}).get(value or "", "neutral")
