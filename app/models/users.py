@@ -42,7 +42,11 @@ class User(UserMixin, db.Model):
     invalidates every session cookie issued before."""
 
     __tablename__ = "users"
-    __table_args__ = (enum_check("role", ROLES),)
+    __table_args__ = (
+        enum_check("role", ROLES),
+        # Emails are stored in lower case, so the unique constraint is case-insensitive.
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

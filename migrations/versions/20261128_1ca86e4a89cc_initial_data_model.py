@@ -60,6 +60,7 @@ def upgrade():
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('password_changed_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("role IN ('demandeur', 'bailleur', 'reservataire', 'cal', 'epci', 'admin')", name=op.f('ck_users_role_enum')),
+    sa.CheckConstraint('email = lower(email)', name=op.f('ck_users_email_lowercase')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )

@@ -201,3 +201,8 @@ def test_two_concurrent_allocations_of_one_logement_cannot_both_commit(app, data
     assert active == 1
     assert outcomes.count("committed") == 1
     assert outcomes.count("refused") == 1
+
+
+def test_emails_are_unique_whatever_their_case(db_session):
+    UserFactory(email="camille@example.org")
+    _expect_integrity_error(UserFactory.build(email="Camille@Example.org"))
