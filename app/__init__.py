@@ -66,6 +66,7 @@ def _configure(app: Flask, config: str | type | dict | None) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .portal import demande_views  # noqa: F401, I001  (registers its routes on portal.bp)
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp

@@ -1,4 +1,9 @@
-"""factory_boy factories for the models (flushed into the test's transaction)."""
+"""factory_boy factories for the models.
+
+Factories *commit*: inside the test fixture that only releases a SAVEPOINT of the test's
+outer transaction (rolled back at the end), and it keeps factory data safe from the rollback
+that a 4xx response performs at the request boundary, as separate requests would in
+production."""
 
 from __future__ import annotations
 
@@ -35,7 +40,7 @@ class Base(SQLAlchemyModelFactory):
     class Meta:
         abstract = True
         sqlalchemy_session_factory = lambda: db.session  # noqa: E731
-        sqlalchemy_session_persistence = "flush"
+        sqlalchemy_session_persistence = "commit"
 
 
 class OrganisationFactory(Base):

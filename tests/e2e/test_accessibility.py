@@ -83,7 +83,8 @@ def test_refused_sign_in_page_has_no_serious_violation(axe_context, axe_source, 
 @pytest.mark.parametrize(
     "role, paths",
     [
-        ("demandeur", ["/mon-espace", "/mon-espace/demandes/045-2025-000101"]),
+        ("demandeur", ["/mon-espace", "/mon-espace/demandes/045-2025-000101",
+                       "/mon-espace/demande/045-2025-000101/modifier"]),
         ("bailleur", ["/bailleur/", "/bailleur/logements", "/bailleur/logements/1"]),
         ("reservataire", ["/reservataire/", "/reservataire/candidats",
                           "/reservataire/demandes/045-2025-000102"]),
@@ -102,3 +103,15 @@ def test_role_pages_have_no_serious_violation(axe_context, axe_source, live_serv
         if problems := violations(page, axe_source):
             found[path] = problems
     assert found == {}
+
+
+def test_refused_demande_form_has_no_serious_violation(axe_context, axe_source, live_server):
+    page = axe_context.new_page()
+    sign_in(page, live_server.accounts["demandeur"])
+    page.goto("/mon-espace/demande/045-2025-000101/modifier")
+    page.fill("#last_name", "")
+    page.fill("#rfr_n2", "-5")
+    with page.expect_navigation():
+        page.click("button[name=save]:not(.visually-hidden)")
+    assert page.locator(".error-summary").count() == 1
+    assert violations(page, axe_source) == []
