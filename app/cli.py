@@ -66,6 +66,36 @@ _import_command("logements", "Importe des logements (rien n'est écrit si une li
 _import_command("conventions", "Importe des conventions de réservation (plafonds légaux vérifiés).")
 
 
+retention_cli = AppGroup("retention", help="Conservation des données personnelles.")
+
+
+@retention_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Compter sans rien effacer.")
+@click.option("--today", default=None, help="Date de référence AAAA-MM-JJ (défaut : aujourd'hui).")
+def retention_purge(dry_run: bool, today: str | None) -> None:
+    """Efface l'identité des demandes closes dont la durée de conservation est échue."""
+    from datetime import date
+
+    from flask import current_app
+
+    from .extensions import db
+    from .retention.services import purge_expired
+
+    try:
+        day = date.fromisoformat(today) if today else date.today()
+    except ValueError:
+        raise click.BadParameter(f"date AAAA-MM-JJ invalide : {today!r}", param_hint="--today") from None
+    months = current_app.config["RETENTION_MONTHS"]
+    report = purge_expired(day, months, dry_run=dry_run)
+    verb = "seraient effacées" if dry_run else "effacées"
+    click.echo(f"Demandes closes au plus tard le {report.cutoff} ({months} mois) : "
+               f"{len(report.demandes)} identité(s) {verb}.")
+    click.echo(f"Tentatives de connexion anciennes {verb} : {report.login_attempts}.")
+    if not dry_run:
+        db.session.commit()
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(retention_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(import_cli)
