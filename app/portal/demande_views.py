@@ -110,6 +110,8 @@ def _row_buttons(form: DemandeForm) -> str | None:
 
 def _render(form: DemandeForm, *, demande: Demande | None, focus: str | None, has_epci: bool):
     existing = [] if demande is not None else active_demandes_of(current_user)
+    # A refused form answers 422, so the request boundary rolls back whatever was started.
+    status = 422 if form.errors else 200
     return render_template(
         "portal/demande_form.html",
         form=form,
@@ -120,4 +122,4 @@ def _render(form: DemandeForm, *, demande: Demande | None, focus: str | None, ha
         focus=focus,
         datalist_id=DATALIST_ID,
         communes=datalist_communes(form.selected_epci_id()),
-    )
+    ), status

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,7 +21,6 @@ from ..records import Logement, RecordError, parse_demande, parse_logement
 from .common import (
     EXIT_OK,
     EXIT_REJECTED,
-    EXIT_USAGE,
     UsageError,
     emit,
     load,
@@ -94,18 +92,3 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, err: IO[str] | Non
         emit(verdict.to_json(), out)
     return EXIT_REJECTED if rejected else EXIT_OK
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the subcommand alone: ``python -m matching.cli.eligibility --offer … --at …``."""
-    parser = argparse.ArgumentParser(prog="python -m matching")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["eligibility", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return int(args.func(args))
-    except UsageError as exc:
-        print(f"erreur : {exc}", file=sys.stderr)
-        return EXIT_USAGE
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -339,7 +339,7 @@ def test_bad_input_is_refused_next_to_the_field_and_nothing_is_saved(
 
     response = client.post(NEW, data=data)
 
-    assert response.status_code == 200
+    assert response.status_code == 422  # refused: rolled back
     page = response.get_data(as_text=True)
     assert field_message(page, field_id) == message
     assert (field_id, message) in summary_messages(page)
@@ -421,7 +421,7 @@ def test_a_second_active_demande_on_the_same_territory_is_refused(client, db_ses
 
     response = client.post(NEW, data=valid_data(client, territory))
 
-    assert response.status_code == 200
+    assert response.status_code == 422  # refused: rolled back
     page = response.get_data(as_text=True)
     assert field_message(page, "epci") == (
         "Vous avez déjà une demande active sur ce territoire (n° 045-2025-000123). "
@@ -447,7 +447,7 @@ def test_a_concurrent_second_demande_is_refused_by_the_database_with_the_same_me
 
     response = client.post(NEW, data=valid_data(client, territory))
 
-    assert response.status_code == 200
+    assert response.status_code == 422  # refused: rolled back
     assert MSG_DUPLICATE_PREFIX in html.unescape(response.get_data(as_text=True))
     assert len(calls) == 2
     assert demande_count(db_session) == 1
@@ -513,7 +513,7 @@ def test_bad_input_on_edit_changes_nothing(client, db_session, territory, reques
 
     response = client.post(url, data=data)
 
-    assert response.status_code == 200
+    assert response.status_code == 422  # refused: rolled back
     assert field_message(response.get_data(as_text=True), "rfr_n2") == MSG_NEGATIVE
     db_session.expire_all()
     demande = db_session.get(Demande, demande.id)
@@ -612,7 +612,7 @@ def test_a_record_refused_by_the_exchange_format_shows_its_reason_next_to_the_fi
 
     response = client.post(NEW, data=data)
 
-    assert response.status_code == 200
+    assert response.status_code == 422  # refused: rolled back
     page = response.get_data(as_text=True)
     assert field_message(page, "communes-1") == (
         "Donnée refusée : code commune INSEE à 5 caractères attendu."

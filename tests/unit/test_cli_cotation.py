@@ -123,10 +123,6 @@ def test_simulate_text_json_and_csv(demandes, tmp_path, capsys):
 
 
 def test_python_dash_m_matching_end_to_end(demandes):
-    try:
-        import matching.cli.eligibility  # noqa: F401  (written in parallel; __main__ imports it)
-    except ImportError as exc:  # pragma: no cover
-        pytest.skip(f"matching.cli.eligibility absent: {exc}")
     proc = subprocess.run([sys.executable, "-m", "matching", "cotation", "--grid", "eurometropole-strasbourg",
                            "--at", "2025-11-15", "--input", str(demandes)], capture_output=True, text=True)
     assert proc.returncode == 1
