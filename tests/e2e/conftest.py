@@ -1,6 +1,6 @@
 """Browser fixtures: Debian's chromium driven by Playwright's sync API, a live server.
 
-Playwright's own browser builds are never downloaded (no ``playwright install``): the tests
+Playwright's own browser builds are never downloaded (its installer would fail here): the tests
 use the system chromium at /usr/bin/chromium, and skip (saying why) where it is missing.
 """
 
