@@ -6,9 +6,10 @@ from datetime import date, datetime
 
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .extensions import db
 from .labels import label, tone
@@ -80,11 +81,31 @@ def navigation() -> list[dict]:
     return items
 
 
+MAX_PAGE = 1_000_000
+
+
+def page_arg() -> int:
+    """The ``?page=`` of a paginated list; a value out of range is a missing page (404)."""
+    page = request.args.get("page", 1, type=int)
+    if not 1 <= page <= MAX_PAGE:
+        abort(404)
+    return page
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` limited to what a database integer holds: a larger id is a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's signature)
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
 def install_web(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntConverter
     app.jinja_env.filters["fr_date"] = fr_date
     app.jinja_env.filters["fr_money"] = fr_money
     app.jinja_env.filters["fr_number"] = fr_number
@@ -93,6 +114,15 @@ def install_web(app: Flask) -> None:
     app.context_processor(lambda: {"navigation": navigation})
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+    @app.before_request
+    def _refuse_nul_bytes():
+        # No text column accepts NUL (PostgreSQL refuses it outright): such input is malformed.
+        values = [request.path, *request.args.values()]
+        if request.method in ("POST", "PUT", "PATCH"):
+            values.extend(request.form.values())
+        if any("\x00" in value for value in values):
+            abort(400)
 
     @app.after_request
     def _commit(response):

@@ -180,6 +180,8 @@ def _str(value: Any, path: str) -> str:
     text = str(value).strip()
     if not text:
         raise RecordError(path, "texte vide")
+    if "\x00" in text:
+        raise RecordError(path, "caractère NUL interdit dans un texte")
     return text
 
 
@@ -545,12 +547,18 @@ def iter_raw(stream: Iterable[str], fmt: str = "jsonl") -> Iterator[tuple[int, A
     """Yield (line number, raw object or RecordError) from JSON Lines or CSV text."""
     if fmt == "csv":
         reader = csv.DictReader(stream if not isinstance(stream, str) else io.StringIO(stream))
-        for row in reader:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # e.g. a NUL byte: report the line, read on
+                yield reader.line_num, RecordError("(csv)", f"CSV invalide : {exc}")
+                continue
             try:
                 yield reader.line_num, _unflatten(row)
             except RecordError as exc:
                 yield reader.line_num, exc
-        return
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from ..auth.access import roles_required
+from ..web import page_arg
 from .queries import home_summary, logements_page, own_logement
 
 bp = Blueprint("bailleur", __name__)
@@ -20,7 +21,7 @@ def home():
 @bp.route("/logements")
 @roles_required("bailleur")
 def logements():
-    page = logements_page(current_user, request.args.get("page", 1, type=int))
+    page = logements_page(current_user, page_arg())
     return render_template("bailleur/logements.html", page=page)
 
 

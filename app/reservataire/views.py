@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from ..audit import record
 from ..auth.access import roles_required
+from ..web import page_arg
 from .queries import candidats_page, designated_demande, home_summary
 
 bp = Blueprint("reservataire", __name__)
@@ -21,7 +22,7 @@ def home():
 @bp.route("/candidats")
 @roles_required("reservataire")
 def candidats():
-    page = candidats_page(current_user, request.args.get("page", 1, type=int))
+    page = candidats_page(current_user, page_arg())
     return render_template("reservataire/candidats.html", page=page)
 
 

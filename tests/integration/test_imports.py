@@ -141,3 +141,25 @@ def test_flask_import_command_reports_lines_and_exit_status(app, territory, tmp_
     result = app.test_cli_runner().invoke(args=["import", "demandes", str(good)])
     assert result.exit_code == 0, result.output
     assert "1 enregistrement(s) importé(s)" in result.output
+
+
+def test_nul_characters_are_reported_not_stored(territory):
+    csv_text = (
+        "id,filed_on,rfr_n2,household,current_housing.kind,wishes.communes\n"
+        '045\x00-1,2025-01-01,1,"[{""role"": ""demandeur""}]",autre,"[""45234""]"\n'
+    )
+    report = import_records("demandes", io.StringIO(csv_text), "csv")
+    assert [(e.line, e.path) for e in report.errors] == [(2, "id")]
+    report = import_records("demandes", _jsonl(_demande("045-2025-0\u0000")))
+    assert [(e.line, e.path, e.reason) for e in report.errors] == [
+        (1, "id", "caractère NUL interdit dans un texte")]
+    assert _count(Demande) == 0
+
+
+def test_a_malformed_csv_line_is_reported_and_reading_goes_on(territory):
+    huge = "x" * 200_000  # beyond the csv module's field size limit
+    csv_text = f"id,filed_on\n{huge},2025-01-01\n045-2,2025-01-01\n"
+    report = import_records("demandes", io.StringIO(csv_text), "csv")
+    assert report.errors[0].path == "(csv)" and "CSV invalide" in report.errors[0].reason
+    assert report.read == 2  # the next line was still read (and refused for its own reasons)
+    assert _count(Demande) == 0
