@@ -41,6 +41,7 @@ _LABELS = {
     "reservataire_kind": enums.RESERVATAIRE_KIND_LABELS,
     "organisation_kind": ORGANISATION_KIND_LABELS,
     "role": ROLE_LABELS,
+    "member_role": enums.HOUSEHOLD_ROLE_LABELS,
     "role_short": ROLE_SHORT_LABELS,
     "financing": FINANCING_LABELS,
 }

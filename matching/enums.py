@@ -119,6 +119,14 @@ CONVENTION_ORIGINS = ("garantie_emprunt", "financement", "apport_foncier", "autr
 COUNTS_ON = ("mise_a_disposition", "attribution", "bail_signe")
 
 # French labels for the interface (plain language, see DOMAIN.md §9 "small communes").
+HOUSEHOLD_ROLE_LABELS = {
+    "demandeur": "Demandeur",
+    "conjoint": "Conjoint, concubin ou partenaire de Pacs",
+    "codemandeur": "Codemandeur",
+    "enfant": "Enfant",
+    "autre": "Autre personne",
+}
+
 HOUSING_KIND_LABELS = {
     "locataire_hlm": "Locataire d'un logement social",
     "locataire_prive": "Locataire du parc privé",

@@ -99,7 +99,8 @@ def demande_rows(
                 "demande_id": demande_id,
                 "position": position,
                 "role": m.role,
-                "first_name": names[position] if position < len(names) else None,
+                "first_name": (names[position] if position < len(names)
+                               else identity.get("first_name") if m.role == "demandeur" else None),
                 "birth_date": m.birth_date,
                 "is_dependent": m.is_dependent,
                 "has_disability": m.has_disability,
