@@ -81,6 +81,13 @@ def navigation() -> list[dict]:
     return items
 
 
+def or_404(value):
+    """The value, or a 404: another organisation's record answers exactly like a missing one."""
+    if value is None:
+        abort(404)
+    return value
+
+
 MAX_PAGE = 1_000_000
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from flask_login import current_user
 
 from ..auth.access import roles_required
-from ..web import page_arg
+from ..web import or_404, page_arg
 from .queries import home_summary, logements_page, own_logement
 
 bp = Blueprint("bailleur", __name__)
@@ -28,7 +28,5 @@ def logements():
 @bp.route("/logements/<int:logement_id>")
 @roles_required("bailleur")
 def logement(logement_id: int):
-    details = own_logement(current_user, logement_id)
-    if details is None:
-        abort(404)
+    details = or_404(own_logement(current_user, logement_id))
     return render_template("bailleur/logement.html", **details)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..audit import record
 from ..auth.access import roles_required
+from ..web import or_404
 from .forms import DemandeSearchForm
 from .queries import home_summary, territory_demande
 
@@ -35,8 +36,6 @@ def demande_search():
 @bp.route("/demandes/<nur>")
 @roles_required("epci")
 def demande(nur: str):
-    details = territory_demande(current_user, nur)
-    if details is None:
-        abort(404)
+    details = or_404(territory_demande(current_user, nur))
     record("demande.read", entity_type="demande", entity_id=nur, area="epci")
     return render_template("epci/demande.html", **details)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from flask import Blueprint, Response, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..auth.access import public, roles_required
 from ..pdf import render_pdf
-from ..web import platform_today
+from ..web import or_404, platform_today
 from .queries import home_summary, own_demande
 
 bp = Blueprint("portal", __name__)
@@ -39,18 +39,14 @@ def espace():
 @bp.route("/mon-espace/demandes/<nur>")
 @roles_required("demandeur")
 def demande(nur: str):
-    details = own_demande(current_user, nur)
-    if details is None:
-        abort(404)
+    details = or_404(own_demande(current_user, nur))
     return render_template("portal/demande.html", **details)
 
 
 @bp.route("/mon-espace/demandes/<nur>/recapitulatif.pdf")
 @roles_required("demandeur")
 def demande_pdf(nur: str):
-    details = own_demande(current_user, nur)
-    if details is None:
-        abort(404)
+    details = or_404(own_demande(current_user, nur))
     pdf = render_pdf("pdf/recapitulatif_demande.html", today=platform_today(), **details)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="demande-{nur}.pdf"',

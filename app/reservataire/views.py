@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from flask_login import current_user
 
 from ..audit import record
 from ..auth.access import roles_required
-from ..web import page_arg
+from ..web import or_404, page_arg
 from .queries import candidats_page, designated_demande, home_summary
 
 bp = Blueprint("reservataire", __name__)
@@ -29,8 +29,6 @@ def candidats():
 @bp.route("/demandes/<nur>")
 @roles_required("reservataire")
 def demande(nur: str):
-    details = designated_demande(current_user, nur)
-    if details is None:
-        abort(404)
+    details = or_404(designated_demande(current_user, nur))
     record("demande.read", entity_type="demande", entity_id=nur, area="reservataire")
     return render_template("reservataire/demande.html", **details)
