@@ -24,6 +24,8 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+from matching import flux
+
 DATA_DIR = Path(__file__).parent / "data"
 DEPARTEMENT = "45"
 EPCI_SIREN = "244500468"  # Orléans Métropole, see data/SOURCES.md
@@ -188,10 +190,11 @@ def organisations() -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- conventions
 
 # Legal caps on shares of a bailleur's annual flux, CCH R.441-5 (décret n° 2020-145), DOMAIN.md §5.
-CAP_ETAT_TOTAL = 30.0  # État: at most 30 % in total…
-CAP_ETAT_AGENTS = 5.0  # …of which at most 5 % for State employees
-CAP_COLLECTIVITES_GARANTIE = 20.0  # collectivités, in return for loan guarantees
-COLLECTIVITE_KINDS = ("commune", "epci", "departement", "region")
+# The legal caps (CCH R.441-5) live in matching.flux, which also checks them.
+CAP_ETAT_TOTAL = flux.CAP_ETAT_TOTAL
+CAP_ETAT_AGENTS = flux.CAP_ETAT_AGENTS
+CAP_COLLECTIVITES_GARANTIE = flux.CAP_GARANTIE_EMPRUNT
+COLLECTIVITE_KINDS = flux.COLLECTIVITE_KINDS
 
 
 def generate_conventions(
@@ -258,43 +261,6 @@ def _code(slug: str) -> str:
 
 def _field(obj: Any, name: str) -> Any:
     return obj[name] if isinstance(obj, Mapping) else getattr(obj, name)
-
-
-def check_caps(conventions: Iterable[Any]) -> list[str]:
-    """Violations of the legal caps per bailleur, département and year (empty when all hold)."""
-    groups: dict[tuple[str, str, int], list[Any]] = defaultdict(list)
-    for c in conventions:
-        groups[(_field(c, "bailleur"), _field(c, "departement"), int(_field(c, "year")))].append(c)
-    problems = []
-    for (bailleur, dep, year), convs in sorted(groups.items()):
-        where = f"{bailleur} ({dep}, {year})"
-        by_kind: Counter[str] = Counter()
-        garantie = 0.0
-        for c in convs:
-            share = float(_field(c, "share_percent"))
-            kind = _field(c, "reservataire_kind")
-            if not 0 <= share <= 100:
-                problems.append(
-                    f"{where}: part de {_field(c, 'reservataire')} hors de [0, 100] : {share:g} %"
-                )
-            by_kind[kind] += share
-            if kind in COLLECTIVITE_KINDS and _field(c, "origin") == "garantie_emprunt":
-                garantie += share
-        etat = by_kind["etat"] + by_kind["etat_agents"]
-        if etat > CAP_ETAT_TOTAL + 1e-9:
-            problems.append(f"{where}: État {etat:g} % > {CAP_ETAT_TOTAL:g} %")
-        if by_kind["etat_agents"] > CAP_ETAT_AGENTS + 1e-9:
-            problems.append(
-                f"{where}: agents de l'État {by_kind['etat_agents']:g} % > {CAP_ETAT_AGENTS:g} %"
-            )
-        if garantie > CAP_COLLECTIVITES_GARANTIE + 1e-9:
-            problems.append(
-                f"{where}: collectivités (garantie d'emprunt) {garantie:g} % > {CAP_COLLECTIVITES_GARANTIE:g} %"
-            )
-        total = sum(by_kind.values())
-        if total > 100 + 1e-9:
-            problems.append(f"{where}: total des réservations {total:g} % > 100 %")
-    return problems
 
 
 def own_share(conventions: Iterable[Any], bailleur: str, year: int) -> float:
