@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -34,7 +36,7 @@ def _import(kind: str, path: str, fmt: str | None, epci: str | None) -> None:
 
     fmt = fmt or ("csv" if path.lower().endswith(".csv") else "jsonl")
     if path == "-":
-        report = import_records(kind, click.get_text_stream("stdin"), fmt, epci_slug=epci,
+        report = import_records(kind, sys.stdin, fmt, epci_slug=epci,
                                 progress=click.echo)
     else:
         with open(path, encoding="utf-8", newline="") as stream:
@@ -64,6 +66,72 @@ def _import_command(kind: str, help_text: str):
 _import_command("demandes", "Importe des demandes (rien n'est écrit si une ligne est invalide).")
 _import_command("logements", "Importe des logements (rien n'est écrit si une ligne est invalide).")
 _import_command("conventions", "Importe des conventions de réservation (plafonds légaux vérifiés).")
+
+
+organisations_cli = AppGroup("organisations", help="Organisations (bailleurs, réservataires, EPCI).")
+users_cli = AppGroup("users", help="Comptes utilisateurs.")
+
+
+@organisations_cli.command("create")
+@click.option("--slug", required=True, help="Identifiant court, par exemple habitat-loiret.")
+@click.option("--name", required=True)
+@click.option("--kind", required=True, type=click.Choice(["bailleur", "reservataire", "epci", "operateur"]))
+@click.option("--reservataire-kind", default=None, help="etat, etat_agents, action_logement, commune…")
+@click.option("--siren", default=None)
+@click.option("--departement", default=None)
+def organisations_create(slug, name, kind, reservataire_kind, siren, departement) -> None:
+    """Crée une organisation."""
+    from .admin.services import AdminError, create_organisation
+    from .extensions import db
+
+    try:
+        org = create_organisation(slug, name, kind, reservataire_kind=reservataire_kind,
+                                  siren=siren, departement=departement)
+    except AdminError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Organisation créée : {org.slug} ({org.kind_label}).")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--role", required=True, type=click.Choice(["demandeur", "bailleur", "reservataire", "cal", "epci", "admin"]))
+@click.option("--organisation", "organisation_slug", default=None, help="Slug de l'organisation (rôles du personnel).")
+@click.option("--password-stdin", is_flag=True, help="Lire le mot de passe sur l'entrée standard.")
+def users_create(email, full_name, role, organisation_slug, password_stdin) -> None:
+    """Crée un compte (le mot de passe est demandé, jamais passé en argument)."""
+    from .admin.services import AdminError, create_user
+    from .extensions import db
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email, full_name, role, password, organisation_slug=organisation_slug)
+    except AdminError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Compte créé : {user.email} ({user.role_label}).")
+
+
+@import_cli.command("communes")
+@click.argument("path", type=click.Path(dir_okay=False, exists=True))
+def import_communes_command(path: str) -> None:
+    """Importe les communes d'un territoire (CSV insee,name,departement,zone,epci)."""
+    from .admin.services import import_communes
+    from .extensions import db
+
+    with open(path, encoding="utf-8", newline="") as stream:
+        report = import_communes(stream)
+    for error in report.errors:
+        click.echo(str(error), err=True)
+    if report.errors:
+        click.echo(f"{len(report.errors)} erreur(s) : rien n'a été importé.", err=True)
+        raise SystemExit(1)
+    db.session.commit()
+    click.echo(f"{report.created} commune(s) créée(s), {report.updated} mise(s) à jour.")
 
 
 retention_cli = AppGroup("retention", help="Conservation des données personnelles.")
@@ -97,5 +165,7 @@ def retention_purge(dry_run: bool, today: str | None) -> None:
 
 def register(app: Flask) -> None:
     app.cli.add_command(retention_cli)
+    app.cli.add_command(organisations_cli)
+    app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(import_cli)

@@ -273,6 +273,11 @@ def _commune(value: Any, path: str) -> str:
     return text
 
 
+def commune_code(value: Any, path: str = "commune") -> str:
+    """Validate an INSEE commune code (5 characters; digits, or 2A/2B for Corsica)."""
+    return _commune(value, path)
+
+
 def _obj(value: Any, path: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise RecordError(path.rstrip("."), "objet attendu")
