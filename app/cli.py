@@ -1,4 +1,4 @@
-"""Flask CLI commands: ``flask demo load``, ``flask users create``."""
+"""Flask CLI commands: demo, import, organisations, users, retention."""
 
 from __future__ import annotations
 
