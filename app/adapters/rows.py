@@ -36,6 +36,35 @@ def new_rows() -> Rows:
     return defaultdict(list)
 
 
+def record_columns(rec: records.Demande) -> dict[str, Any]:
+    """The demandes columns that come from an exchange-format record (the one mapping, used
+    by bulk inserts here and by the portal's ORM writes)."""
+    ch = rec.current_housing
+    return {
+        "filed_on": rec.filed_on,
+        "renewed_on": rec.renewed_on,
+        "is_mutation": rec.is_mutation,
+        "rfr_n2": rec.rfr_n2,
+        "rfr_n1": rec.rfr_n1,
+        "resources_last_12_months": rec.resources_last_12_months,
+        "monthly_resources": rec.monthly_resources,
+        "current_housing_kind": ch.kind,
+        "current_commune_insee": ch.commune,
+        "current_rooms": ch.rooms,
+        "current_surface": ch.surface,
+        "current_rent": ch.rent,
+        "current_charges": ch.charges,
+        "employer_siret": rec.employer.siret,
+        "employer_contributes_action_logement": rec.employer.contributes_action_logement,
+        "max_rent": rec.wishes.max_rent,
+        "needs_accessible": rec.wishes.needs_accessible,
+        "is_dalo": rec.priority.dalo,
+        "is_acd_labelled": rec.priority.acd_labelled,
+        "labelled_by": rec.priority.labelled_by,
+        "labelled_on": rec.priority.labelled_on,
+    }
+
+
 def demande_rows(
     rec: records.Demande,
     *,
@@ -51,7 +80,6 @@ def demande_rows(
     out = out if out is not None else new_rows()
     now = now or datetime.now(UTC)
     identity = identity or {}
-    ch = rec.current_housing
     out[Demande.__table__].append(
         {
             "id": demande_id,
@@ -59,33 +87,13 @@ def demande_rows(
             "requester_id": requester_id,
             "epci_id": epci_id,
             "status": status,
-            "filed_on": rec.filed_on,
-            "renewed_on": rec.renewed_on,
-            "is_mutation": rec.is_mutation,
             "civility": identity.get("civility"),
             "first_name": identity.get("first_name"),
             "last_name": identity.get("last_name"),
             "email": identity.get("email"),
             "phone": identity.get("phone"),
             "address": identity.get("address"),
-            "rfr_n2": rec.rfr_n2,
-            "rfr_n1": rec.rfr_n1,
-            "resources_last_12_months": rec.resources_last_12_months,
-            "monthly_resources": rec.monthly_resources,
-            "current_housing_kind": ch.kind,
-            "current_commune_insee": ch.commune,
-            "current_rooms": ch.rooms,
-            "current_surface": ch.surface,
-            "current_rent": ch.rent,
-            "current_charges": ch.charges,
-            "employer_siret": rec.employer.siret,
-            "employer_contributes_action_logement": rec.employer.contributes_action_logement,
-            "max_rent": rec.wishes.max_rent,
-            "needs_accessible": rec.wishes.needs_accessible,
-            "is_dalo": rec.priority.dalo,
-            "is_acd_labelled": rec.priority.acd_labelled,
-            "labelled_by": rec.priority.labelled_by,
-            "labelled_on": rec.priority.labelled_on,
+            **record_columns(rec),
             "created_at": now,
             "updated_at": now,
             "closed_on": identity.get("closed_on"),

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from matching import records
 
 from ..adapters.records import demande_record
+from ..adapters.rows import record_columns
 from ..audit import record as audit
 from ..extensions import db
 from ..models import (
@@ -214,28 +215,8 @@ def _write_identity(demande: Demande, identity: Mapping[str, str | None] | None)
 def _write_parts(demande: Demande, rec: records.Demande,
                  first_names: Sequence[str | None]) -> None:
     """Columns and parts of a demande from its record (the one write path)."""
-    ch = rec.current_housing
-    demande.filed_on = rec.filed_on
-    demande.renewed_on = rec.renewed_on
-    demande.is_mutation = rec.is_mutation
-    demande.rfr_n2 = rec.rfr_n2
-    demande.rfr_n1 = rec.rfr_n1
-    demande.resources_last_12_months = rec.resources_last_12_months
-    demande.monthly_resources = rec.monthly_resources
-    demande.current_housing_kind = ch.kind
-    demande.current_commune_insee = ch.commune
-    demande.current_rooms = ch.rooms
-    demande.current_surface = ch.surface
-    demande.current_rent = ch.rent
-    demande.current_charges = ch.charges
-    demande.employer_siret = rec.employer.siret
-    demande.employer_contributes_action_logement = rec.employer.contributes_action_logement
-    demande.max_rent = rec.wishes.max_rent
-    demande.needs_accessible = rec.wishes.needs_accessible
-    demande.is_dalo = rec.priority.dalo
-    demande.is_acd_labelled = rec.priority.acd_labelled
-    demande.labelled_by = rec.priority.labelled_by
-    demande.labelled_on = rec.priority.labelled_on
+    for column, value in record_columns(rec).items():
+        setattr(demande, column, value)
     for position, member in enumerate(rec.household):
         first_name = first_names[position] if position < len(first_names) else None
         demande.members.append(HouseholdMember(
