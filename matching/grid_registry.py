@@ -5,7 +5,7 @@ A grid condition names either a ``field`` (read from the demande as filed) or a 
 module is the single list of allowed names, with their type, allowed values and the
 ``verified`` keys that vouch for them, so that grid validation can reject unknown names and
 the explained and vectorised engines agree on meaning. Getters live in ``cotation.py`` (one
-demande) and ``cotation_batch.py`` (columns); a test checks that both cover this registry.
+demande) and ``batch/`` (columns); a test checks that both cover this registry.
 """
 
 from __future__ import annotations

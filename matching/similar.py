@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 
 from . import enums
-from .cotation_batch import DemandeTable
+from .batch import DemandeTable
 from .history import Allocation
 from .records import Demande
 

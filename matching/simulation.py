@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from .cotation_batch import BatchResult, DemandeTable, consumption_units_table, cotation_batch
+from .batch import BatchResult, DemandeTable, consumption_units_table, cotation_batch
 from .grid import Grid
 
 QUANTILES = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0)

@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from ..batch import DemandeTable
 from ..cotation import GridNotApplicable, cotation
-from ..cotation_batch import DemandeTable
 from ..grid import Grid, GridError, list_presets, load_grid, read_grid_file, validate_grid
 from ..records import LineError, parse_demande
 from ..simulation import simulate

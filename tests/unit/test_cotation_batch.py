@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from matching.batch import DemandeTable, cotation_batch, months_between
 from matching.cotation import cotation
-from matching.cotation_batch import DemandeTable, cotation_batch, months_between, synthetic_table
 from matching.facts import seniority_months
 from matching.grid import load_grid, parse_grid
 from matching.grid_registry import FACTS, FIELDS
+from tests.support.synthetic import synthetic_table
 
 ON = date(2026, 3, 1)
 STRASBOURG = load_grid("eurometropole-strasbourg")

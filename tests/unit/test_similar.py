@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.cotation_batch import DemandeTable, cotation_batch, synthetic_table
+from matching.batch import DemandeTable, cotation_batch
 from matching.grid import load_grid
 from matching.history import Allocation, parse_allocation
 from matching.records import RecordError, parse_demande, read_records
@@ -21,6 +21,7 @@ from matching.similar import (
     waiting_time,
     waiting_times_by_group,
 )
+from tests.support.synthetic import synthetic_table
 
 ON = date(2026, 3, 1)
 

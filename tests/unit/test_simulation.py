@@ -8,9 +8,9 @@ from datetime import date
 
 import numpy as np
 
-from matching.cotation_batch import synthetic_table
 from matching.grid import load_grid
 from matching.simulation import global_ranks, simulate
+from tests.support.synthetic import synthetic_table
 
 ON = date(2026, 3, 1)
 STRASBOURG = load_grid("eurometropole-strasbourg")

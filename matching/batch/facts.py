@@ -1,0 +1,48 @@
+"""Vectorised counterparts of ``matching.facts``: dates, ages, consumption units."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from ..facts import UC_CHILD, UC_CHILD_AGE, UC_FIRST_ADULT, UC_OTHER_ADULT
+from .table import DemandeTable
+
+
+def _ymd(d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Year, month, day of a datetime64[D] array (garbage where NaT: mask it)."""
+    y = d.astype("datetime64[Y]").astype(np.int64) + 1970
+    m_ = d.astype("datetime64[M]")
+    m = m_.astype(np.int64) % 12 + 1
+    day = (d - m_.astype("datetime64[D]")).astype(np.int64) + 1
+    return y, m, day
+
+
+def months_between(start: np.ndarray, on: date) -> np.ndarray:
+    """Vectorised ``facts.seniority_months``: whole months from start to on, at least 0."""
+    sy, sm, sd = _ymd(start)
+    months = (on.year - sy) * 12 + (on.month - sm) - (on.day < sd)
+    return np.maximum(months, 0)
+
+
+def ages_on(birth: np.ndarray, on: date) -> np.ndarray:
+    """Vectorised ``facts.age_on`` (garbage where NaT: mask it)."""
+    by, bm, bd = _ymd(birth)
+    return on.year - by - ((on.month < bm) | ((on.month == bm) & (on.day < bd)))
+
+
+def consumption_units_table(t: DemandeTable, on: date) -> np.ndarray:
+    """Vectorised ``facts.consumption_units``, accumulated member by member in the same order."""
+    ages = ages_on(t.member_birth, on)
+    known = ~np.isnat(t.member_birth)
+    units = np.zeros(len(t))
+    first = np.ones(len(t), bool)
+    for j in range(t.member_birth.shape[1]):
+        valid = j < t.n_members
+        child = valid & known[:, j] & (ages[:, j] < UC_CHILD_AGE)
+        take_first = valid & first & ~child
+        add = np.where(take_first, UC_FIRST_ADULT, np.where(child, UC_CHILD, UC_OTHER_ADULT))
+        units = np.where(valid, units + add, units)
+        first &= ~take_first
+    return np.where(first, units + (UC_FIRST_ADULT - UC_CHILD), units)
