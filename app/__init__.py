@@ -7,8 +7,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from .config import CONFIGS, ROOT, check_production
-from .extensions import csrf, db, login_manager, migrate
+from app.config import CONFIGS, ROOT, check_production
+from app.extensions import csrf, db, login_manager, migrate
 
 TEMPLATES = ROOT / "portal_templates"
 MIGRATIONS = ROOT / "migrations"
@@ -29,10 +29,10 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from . import models  # noqa: F401  (register every table on the metadata)
-    from .auth.access import install_access_control
-    from .security import install_security
-    from .web import install_web
+    from app import models  # noqa: F401  (register every table on the metadata)
+    from app.accounts.access import install_access_control
+    from app.security import install_security
+    from app.web import install_web
 
     install_security(app)
     install_access_control(app)
@@ -66,15 +66,15 @@ def _configure(app: Flask, config: str | type | dict | None) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .portal import demande_views  # noqa: F401, I001  (registers its routes on portal.bp)
-    from .admin.views import bp as admin_bp
-    from .api.views import bp as api_bp
-    from .auth.views import bp as auth_bp
-    from .bailleur.views import bp as bailleur_bp
-    from .cal.views import bp as cal_bp
-    from .epci.views import bp as epci_bp
-    from .portal.views import bp as portal_bp
-    from .reservataire.views import bp as reservataire_bp
+    from app.spaces.requester import demande_views  # noqa: F401, I001  (registers its routes on portal.bp)
+    from app.spaces.admin.views import bp as admin_bp
+    from app.spaces.api.views import bp as api_bp
+    from app.spaces.auth.views import bp as auth_bp
+    from app.spaces.bailleur.views import bp as bailleur_bp
+    from app.spaces.cal.views import bp as cal_bp
+    from app.spaces.epci.views import bp as epci_bp
+    from app.spaces.requester.views import bp as portal_bp
+    from app.spaces.reservataire.views import bp as reservataire_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(portal_bp)
@@ -88,6 +88,6 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from .cli import register
+    from app.cli import register
 
     register(app)

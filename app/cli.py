@@ -18,8 +18,8 @@ demo_cli = AppGroup("demo", help="Territoire de démonstration.")
 @click.option("--if-empty", is_flag=True, help="Ne rien faire si la base contient déjà des données.")
 def demo_load(demandes: int, logements: int, seed: int, if_empty: bool) -> None:
     """Charge le territoire de démonstration (déterministe, idempotent)."""
-    from .demo.loader import load_demo
-    from .extensions import db
+    from app.demo.loader import load_demo
+    from app.extensions import db
 
     if load_demo(demandes=demandes, logements=logements, seed=seed, if_empty=if_empty,
                  echo=click.echo):
@@ -30,8 +30,8 @@ import_cli = AppGroup("import", help="Import de fichiers au format d'échange v1
 
 
 def _import(kind: str, path: str, fmt: str | None, epci: str | None) -> None:
-    from .extensions import db
-    from .imports.services import import_records
+    from app.extensions import db
+    from app.imports.services import import_records
 
 
     fmt = fmt or ("csv" if path.lower().endswith(".csv") else "jsonl")
@@ -81,8 +81,8 @@ users_cli = AppGroup("users", help="Comptes utilisateurs.")
 @click.option("--departement", default=None)
 def organisations_create(slug, name, kind, reservataire_kind, siren, departement) -> None:
     """Crée une organisation."""
-    from .admin.services import AdminError, create_organisation
-    from .extensions import db
+    from app.accounts.bootstrap import AdminError, create_organisation
+    from app.extensions import db
 
     try:
         org = create_organisation(slug, name, kind, reservataire_kind=reservataire_kind,
@@ -101,8 +101,8 @@ def organisations_create(slug, name, kind, reservataire_kind, siren, departement
 @click.option("--password-stdin", is_flag=True, help="Lire le mot de passe sur l'entrée standard.")
 def users_create(email, full_name, role, organisation_slug, password_stdin) -> None:
     """Crée un compte (le mot de passe est demandé, jamais passé en argument)."""
-    from .admin.services import AdminError, create_user
-    from .extensions import db
+    from app.accounts.bootstrap import AdminError, create_user
+    from app.extensions import db
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -120,8 +120,8 @@ def users_create(email, full_name, role, organisation_slug, password_stdin) -> N
 @click.argument("path", type=click.Path(dir_okay=False, exists=True))
 def import_communes_command(path: str) -> None:
     """Importe les communes d'un territoire (CSV insee,name,departement,zone,epci)."""
-    from .admin.services import import_communes
-    from .extensions import db
+    from app.extensions import db
+    from app.territoire.services import import_communes
 
     with open(path, encoding="utf-8", newline="") as stream:
         report = import_communes(stream)
@@ -146,8 +146,8 @@ def retention_purge(dry_run: bool, today: str | None) -> None:
 
     from flask import current_app
 
-    from .extensions import db
-    from .retention.services import purge_expired
+    from app.demandes.retention import purge_expired
+    from app.extensions import db
 
     try:
         day = date.fromisoformat(today) if today else date.today()

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+from app.accounts.models import ORGANISATION_KIND_LABELS, ROLE_LABELS
+from app.attribution.models import CAL_DECISION_LABELS
+from app.demandes.models import DEMANDE_STATUS_LABELS
 from matching import enums
-
-from .models.allocation import CAL_DECISION_LABELS
-from .models.demandes import DEMANDE_STATUS_LABELS
-from .models.organisations import ORGANISATION_KIND_LABELS
-from .models.users import ROLE_LABELS
 
 # Short role names, for table headers.
 ROLE_SHORT_LABELS = {

@@ -7,7 +7,7 @@ from flask_login import user_logged_out
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .extensions import db, login_manager
+from app.extensions import db, login_manager
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -18,7 +18,7 @@ CSP = (
 @login_manager.user_loader
 def load_user(session_id: str):
     """Resolve ``<id>:<token>``; a token rotated by logout or password change is refused."""
-    from .models import User
+    from app.accounts.models import User
 
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:

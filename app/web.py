@@ -2,46 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal
-from flask import Flask, abort, current_app, jsonify, render_template, request
+from flask import Flask, abort, jsonify, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from .extensions import db
-from .labels import label, tone
-
-
-def fr_date(value: date | datetime | None, fmt: str = "long") -> str:
-    """28 novembre 2026."""
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        value = value.date()
-    return format_date(value, format=fmt, locale="fr_FR")
-
-
-def fr_money(value: float | None) -> str:
-    """1 234,50 €."""
-    if value is None:
-        return "—"
-    return format_currency(value, "EUR", locale="fr_FR")
-
-
-def fr_number(value: float | None, digits: int = 2) -> str:
-    if value is None:
-        return "—"
-    return format_decimal(round(value, digits), locale="fr_FR")
-
-
-def platform_today() -> date:
-    """Today's date for the platform (PLATFORM_TODAY fixes it for demos and tests)."""
-    fixed = current_app.config.get("PLATFORM_TODAY")
-    return date.fromisoformat(fixed) if fixed else date.today()
-
+from app.extensions import db
+from app.formatting import fr_date, fr_money, fr_number
+from app.labels import label, tone
 
 # The navigation of each role: (label, endpoint, endpoints of the pages under that entry).
 NAVIGATION = {

@@ -12,25 +12,15 @@ from datetime import UTC, date, datetime
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
-from app.auth.passwords import hash_password
+from app.accounts.models import Membership, Organisation, User
+from app.accounts.passwords import hash_password
+from app.attribution.models import CalDecision, CalSession, Designation
+from app.audit.models import AuditEvent
+from app.demandes.models import Demande, HouseholdMember, WishedCommune
 from app.extensions import db
-from app.models import (
-    AuditEvent,
-    CalDecision,
-    CalSession,
-    Commune,
-    Convention,
-    Demande,
-    Designation,
-    HouseholdMember,
-    Logement,
-    Membership,
-    Offre,
-    Organisation,
-    Programme,
-    User,
-    WishedCommune,
-)
+from app.flux.models import Convention, Offre
+from app.patrimoine.models import Logement, Programme
+from app.territoire.models import Commune
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 _HASH = hash_password(DEFAULT_PASSWORD)  # hashing once keeps the suite fast

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from app.demandes.models import Demande
+from app.patrimoine.models import Logement
 from matching import records
-
-from ..models import Demande, Logement
 
 
 def demande_record(d: Demande) -> records.Demande:

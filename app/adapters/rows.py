@@ -13,21 +13,20 @@ from typing import Any
 
 from sqlalchemy import text
 
-from matching import records
-
-from ..models import (
-    Convention,
+from app.demandes.models import (
     Demande,
     DemandeReason,
     Employment,
     HouseholdMember,
-    Logement,
     PriorityCriterion,
     Refusal,
     Verification,
     WishedCommune,
     WishedTypology,
 )
+from app.flux.models import Convention
+from app.patrimoine.models import Logement
+from matching import records
 
 Rows = dict[Any, list[dict[str, Any]]]  # table → rows
 

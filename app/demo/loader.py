@@ -13,9 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from matching import records
-
-from ..adapters.rows import (
+from app.accounts.passwords import hash_password
+from app.adapters.rows import (
     convention_rows,
     demande_rows,
     insert_rows,
@@ -23,9 +22,9 @@ from ..adapters.rows import (
     new_rows,
     sync_sequence,
 )
-from ..auth.passwords import hash_password
-from ..extensions import db
-from ..models import (
+from app.demo import generate
+from app.extensions import db
+from app.models import (
     Attribution,
     Bail,
     CalSession,
@@ -40,7 +39,7 @@ from ..models import (
     Programme,
     User,
 )
-from . import generate
+from matching import records
 
 DEMO_PASSWORD = "Cotaflux-demo-2026"
 OPERATOR = {"slug": "cotaflux", "name": "Cotaflux (opérateur de la plateforme)", "kind": "operateur"}

@@ -12,12 +12,21 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from app.accounts.models import Organisation
+from app.adapters.rows import (
+    convention_rows,
+    demande_rows,
+    insert_rows,
+    logement_rows,
+    new_rows,
+)
+from app.demandes.models import Demande
+from app.extensions import db
+from app.flux.models import Convention
+from app.patrimoine.models import Logement
+from app.territoire.models import Commune
 from matching import flux, records
 from matching.records import LineError
-
-from ..adapters.rows import convention_rows, demande_rows, insert_rows, logement_rows, new_rows
-from ..extensions import db
-from ..models import Commune, Convention, Demande, Logement, Organisation
 
 KINDS = ("demandes", "logements", "conventions")
 

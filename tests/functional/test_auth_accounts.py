@@ -8,9 +8,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from app.auth import services
-from app.auth.passwords import password_problems, verify_password
-from app.models import AuditEvent, User
+from app.accounts import services
+from app.accounts.models import User
+from app.accounts.passwords import password_problems, verify_password
+from app.audit.models import AuditEvent
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 COOKIE = "cotaflux_session"

@@ -11,9 +11,10 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select, update
 
-from app.auth.passwords import needs_rehash, verify_password
-from app.models import AuditEvent, LoginAttempt, User
-from app.models.base import utcnow
+from app.accounts.models import LoginAttempt, User
+from app.accounts.passwords import needs_rehash, verify_password
+from app.audit.models import AuditEvent
+from app.columns import utcnow
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 COOKIE = "cotaflux_session"

@@ -12,9 +12,11 @@ import pytest
 from flask import g, request_started
 from sqlalchemy import func, select
 
-from app.models import AuditEvent, Demande
-from app.models.users import ROLE_ORGANISATION_KIND, STAFF_ROLES
-from app.portal import demande_forms, demande_services
+from app.accounts.models import ROLE_ORGANISATION_KIND, STAFF_ROLES
+from app.audit.models import AuditEvent
+from app.demandes import services as demande_services
+from app.demandes.models import Demande
+from app.spaces.requester import demande_forms
 from matching.records import RecordError
 from tests.factories import CommuneFactory, DemandeFactory, OrganisationFactory, UserFactory
 from tests.functional.sessions import login
@@ -583,7 +585,7 @@ def test_a_post_without_csrf_token_is_refused(client, db_session, territory, req
 
 
 def test_record_error_paths_map_to_the_form_fields(app, territory):
-    from app.portal.demande_forms import DemandeForm
+    from app.spaces.requester.demande_forms import DemandeForm
 
     with app.test_request_context(NEW, method="POST", data={
         "household-0-role": "demandeur", "household-1-role": "",

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from app import create_app
-from app.auth.access import AUTHENTICATED, PUBLIC, access_of, public, roles_required
-from app.models.users import ROLE_ORGANISATION_KIND, ROLES
+from app.accounts.access import AUTHENTICATED, PUBLIC, access_of, public, roles_required
+from app.accounts.models import ROLE_ORGANISATION_KIND, ROLES
 from tests.factories import DEFAULT_PASSWORD, OrganisationFactory, UserFactory
 
 # Endpoints open to anonymous visitors. Adding one is a conscious decision: add it here, in

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from app.audit import record
-from app.models import AuditEvent
+from app.audit.models import AuditEvent
+from app.audit.services import record
 from tests.factories import UserFactory
 
 

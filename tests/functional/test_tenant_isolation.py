@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.models import AuditEvent
+from app.audit.models import AuditEvent
 from tests.factories import (
     CommuneFactory,
     DemandeFactory,

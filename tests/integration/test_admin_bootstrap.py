@@ -7,10 +7,12 @@ import io
 import pytest
 from sqlalchemy import select
 
-from app.admin.services import AdminError, create_organisation, create_user, import_communes
-from app.auth.passwords import verify_password
+from app.accounts.bootstrap import AdminError, create_organisation, create_user
+from app.accounts.models import User
+from app.accounts.passwords import verify_password
 from app.extensions import db
-from app.models import Commune, User
+from app.territoire.models import Commune
+from app.territoire.services import import_communes
 from tests.factories import CommuneFactory, OrganisationFactory
 
 GOOD_PASSWORD = "lune verte sur la Loire 2026"

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from app.accounts.models import ROLES, Organisation, User
+from app.accounts.passwords import verify_password
 from app.adapters.records import demande_record, logement_record
-from app.auth.passwords import verify_password
+from app.attribution.models import Attribution, Bail
+from app.demandes.models import Demande
 from app.demo.loader import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
 from app.extensions import db
-from app.models import (
-    Attribution,
-    Bail,
-    Commune,
-    Convention,
-    Demande,
-    Logement,
-    Offre,
-    Organisation,
-    User,
-)
-from app.models.users import ROLES
+from app.flux.models import Convention, Offre
+from app.patrimoine.models import Logement
+from app.territoire.models import Commune
 from matching import flux, records
 
 

@@ -8,9 +8,11 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from app.demandes.models import Demande, HouseholdMember, WishedCommune
 from app.extensions import db
+from app.flux.models import Convention
 from app.imports.services import import_records
-from app.models import Convention, Demande, HouseholdMember, Logement, WishedCommune
+from app.patrimoine.models import Logement
 from tests.factories import CommuneFactory, OrganisationFactory
 
 

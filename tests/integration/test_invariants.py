@@ -10,8 +10,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from app.attribution.models import Attribution
+from app.demandes.models import Demande
 from app.extensions import db
-from app.models import Attribution, Convention, Demande, Logement, Offre
+from app.flux.models import Convention, Offre
+from app.patrimoine.models import Logement
 from tests.factories import (
     CommuneFactory,
     DemandeFactory,

@@ -6,9 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from app.accounts.models import LoginAttempt
+from app.audit.models import AuditEvent
+from app.demandes.models import HouseholdMember
+from app.demandes.retention import months_before, purge_expired
 from app.extensions import db
-from app.models import AuditEvent, HouseholdMember, LoginAttempt
-from app.retention.services import months_before, purge_expired
 from tests.factories import DemandeFactory
 
 TODAY = date(2026, 11, 28)

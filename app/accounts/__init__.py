@@ -1,0 +1,1 @@
+"""Accounts: organisations, users, memberships, sign-in, passwords and access control."""

@@ -1,0 +1,1 @@
+"""From offer to lease: candidatures, proposals, designations, CAL, attributions, baux."""

@@ -1,0 +1,221 @@
+"""From offer to lease: candidatures, proposals, designations, CAL, attributions, leases."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import Organisation
+from app.columns import UTCDateTime, enum_check, utcnow
+from app.demandes.models import Demande
+from app.extensions import db
+from app.flux.models import Offre
+
+CANDIDATURE_STATUSES = ("deposee", "retenue", "non_retenue", "retiree")
+PROPOSAL_SOURCES = ("matching", "manuel")
+CAL_DECISIONS = (
+    "attribution",  # (a)
+    "attribution_rang",  # (b) the next candidate gets it if the first refuses
+    "attribution_sous_condition",  # (c) subject to a missing document
+    "non_attribution",  # (d) reasons notified
+    "irrecevable",  # (e) rejection as ineligible
+)
+CAL_DECISION_LABELS = {
+    "attribution": "Attribution",
+    "attribution_rang": "Attribution par ordre de priorité",
+    "attribution_sous_condition": "Attribution sous condition suspensive",
+    "non_attribution": "Non-attribution",
+    "irrecevable": "Irrecevabilité",
+}
+ATTRIBUTION_STATUSES = ("proposee", "acceptee", "refusee", "annulee", "bail_signe", "terminee")
+ACTIVE_ATTRIBUTION_STATUSES = ("proposee", "acceptee", "bail_signe")
+CAL_SESSION_STATUSES = ("planifiee", "tenue", "close")
+
+
+class Candidature(db.Model):
+    """A requester's application to a published offer (location choisie)."""
+
+    __tablename__ = "candidatures"
+    __table_args__ = (
+        UniqueConstraint("offre_id", "demande_id"),
+        enum_check("status", CANDIDATURE_STATUSES),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offre_id: Mapped[int] = mapped_column(ForeignKey("offres.id"), index=True)
+    demande_id: Mapped[int] = mapped_column(ForeignKey("demandes.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="deposee")
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    offre: Mapped[Offre] = relationship()
+    demande: Mapped[Demande] = relationship()
+
+
+class Proposal(db.Model):
+    """A ranked list of candidates proposed for an offer (by the matching module or by hand)."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (enum_check("source", PROPOSAL_SOURCES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offre_id: Mapped[int] = mapped_column(ForeignKey("offres.id"), index=True)
+    source: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    parameters: Mapped[dict] = mapped_column(JSON, default=dict)  # grid@version, policy, date
+
+    candidates: Mapped[list[ProposalCandidate]] = relationship(
+        order_by="ProposalCandidate.rank", cascade="all, delete-orphan"
+    )
+
+
+class ProposalCandidate(db.Model):
+    __tablename__ = "proposal_candidates"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "rank"),
+        UniqueConstraint("proposal_id", "demande_id"),
+        CheckConstraint("rank >= 1", name="rank_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    demande_id: Mapped[int] = mapped_column(ForeignKey("demandes.id"), index=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float | None] = mapped_column(Numeric(10, 2, asdecimal=False))
+    explanation: Mapped[dict] = mapped_column(JSON, default=dict)
+    # An automatic proposal can be overridden, but only with a written reason (kept).
+    override_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Designation(db.Model):
+    """A réservataire's designation of a candidate for an offer oriented to it."""
+
+    __tablename__ = "designations"
+    __table_args__ = (
+        UniqueConstraint("offre_id", "demande_id"),
+        CheckConstraint("rank >= 1", name="rank_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offre_id: Mapped[int] = mapped_column(ForeignKey("offres.id"), index=True)
+    demande_id: Mapped[int] = mapped_column(ForeignKey("demandes.id"), index=True)
+    reservataire_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    designated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    designated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    # Fewer than three candidates (CCH R.441-3): the recorded exception.
+    fewer_than_three_reason: Mapped[str | None] = mapped_column(Text)
+
+    offre: Mapped[Offre] = relationship()
+    demande: Mapped[Demande] = relationship()
+    reservataire: Mapped[Organisation] = relationship()
+
+
+class CalSession(db.Model):
+    """A session of a bailleur's commission d'attribution (CAL/CALEOL)."""
+
+    __tablename__ = "cal_sessions"
+    __table_args__ = (enum_check("status", CAL_SESSION_STATUSES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bailleur_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    location: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default="planifiee")
+
+    bailleur: Mapped[Organisation] = relationship()
+    decisions: Mapped[list[CalDecision]] = relationship(back_populates="session")
+
+
+class CalDecision(db.Model):
+    """The CAL's decision for one candidate on one offer (decisions (a)–(e))."""
+
+    __tablename__ = "cal_decisions"
+    __table_args__ = (
+        UniqueConstraint("session_id", "offre_id", "demande_id"),
+        enum_check("decision", CAL_DECISIONS),
+        CheckConstraint(
+            "decision <> 'attribution_rang' OR rank IS NOT NULL", name="ranked_has_rank"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("cal_sessions.id"), index=True)
+    offre_id: Mapped[int] = mapped_column(ForeignKey("offres.id"), index=True)
+    demande_id: Mapped[int] = mapped_column(ForeignKey("demandes.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(30))
+    rank: Mapped[int | None] = mapped_column(Integer)
+    reasons: Mapped[str | None] = mapped_column(Text)
+    condition: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    session: Mapped[CalSession] = relationship(back_populates="decisions")
+
+
+class Attribution(db.Model):
+    """An allocation of a logement to a demande, from proposal to lease."""
+
+    __tablename__ = "attributions"
+    __table_args__ = (
+        enum_check("status", ATTRIBUTION_STATUSES),
+        CheckConstraint("answer_due_on >= proposed_on", name="answer_after_proposal"),
+        # At most one active allocation per logement: two concurrent ones cannot both commit.
+        Index(
+            "uq_attributions_logement_active",
+            "logement_id",
+            unique=True,
+            sqlite_where=text(f"status IN {ACTIVE_ATTRIBUTION_STATUSES}"),
+            postgresql_where=text(f"status IN {ACTIVE_ATTRIBUTION_STATUSES}"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offre_id: Mapped[int] = mapped_column(ForeignKey("offres.id"), index=True)
+    logement_id: Mapped[int] = mapped_column(ForeignKey("logements.id"), index=True)
+    demande_id: Mapped[int] = mapped_column(ForeignKey("demandes.id"), index=True)
+    reservataire_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    cal_decision_id: Mapped[int | None] = mapped_column(ForeignKey("cal_decisions.id"))
+    status: Mapped[str] = mapped_column(String(12), default="proposee")
+    proposed_on: Mapped[date] = mapped_column(Date)
+    answer_due_on: Mapped[date] = mapped_column(Date)
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    refusal_id: Mapped[int | None] = mapped_column(ForeignKey("refusals.id"))
+
+    offre: Mapped[Offre] = relationship()
+    demande: Mapped[Demande] = relationship()
+
+
+class Bail(db.Model):
+    """The signed lease that ends an allocation."""
+
+    __tablename__ = "baux"
+    __table_args__ = (
+        UniqueConstraint("attribution_id"),
+        CheckConstraint("rent >= 0 AND charges >= 0", name="amounts_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attribution_id: Mapped[int] = mapped_column(ForeignKey("attributions.id"))
+    signed_on: Mapped[date] = mapped_column(Date)
+    starts_on: Mapped[date] = mapped_column(Date)
+    rent: Mapped[float] = mapped_column(Numeric(9, 2, asdecimal=False))
+    charges: Mapped[float] = mapped_column(Numeric(9, 2, asdecimal=False))
+
+    attribution: Mapped[Attribution] = relationship()
+
+

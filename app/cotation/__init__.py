@@ -1,0 +1,1 @@
+"""Cotation de la demande: stored scores and their recomputation from the database."""

@@ -1,0 +1,1 @@
+"""The demande de logement social and its parts, its reads, its retention."""

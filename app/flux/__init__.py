@@ -1,0 +1,1 @@
+"""Gestion en flux: conventions de réservation, offres and the flux event ledger."""

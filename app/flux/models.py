@@ -1,0 +1,123 @@
+"""Gestion en flux: conventions de réservation, offers (vacancies) and the flux ledger."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import Organisation
+from app.columns import UTCDateTime, enum_check, utcnow
+from app.extensions import db
+from app.patrimoine.models import Logement
+from matching import enums
+
+# Statuses in which an offer is still open (not allocated, leased or withdrawn).
+OPEN_FLUX_STATUSES = ("a_orienter", "oriente", "repris_bailleur", "designe", "en_cal")
+# Reasons to take a vacancy out of the flux calculation base (CCH R.441-5).
+BASE_EXCLUSIONS = ("mutation", "relogement_npnru", "relogement_orcod")
+FLUX_EVENT_KINDS = ("mise_a_disposition", "reprise", "attribution", "bail_signe", "retrait")
+
+
+class Convention(db.Model):
+    """Convention de réservation: one per bailleur × réservataire × département and year."""
+
+    __tablename__ = "conventions"
+    __table_args__ = (
+        UniqueConstraint("bailleur_id", "reservataire_id", "departement", "year"),
+        enum_check("origin", enums.CONVENTION_ORIGINS),
+        enum_check("counts_on", enums.COUNTS_ON),
+        CheckConstraint("share_percent >= 0 AND share_percent <= 100", name="share_range"),
+        CheckConstraint("designation_delay_days > 0", name="delay_positive"),
+        CheckConstraint("bailleur_id <> reservataire_id", name="distinct_parties"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64), unique=True)
+    bailleur_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    reservataire_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    departement: Mapped[str] = mapped_column(String(3))
+    year: Mapped[int] = mapped_column(Integer)
+    share_percent: Mapped[float] = mapped_column(Numeric(5, 2, asdecimal=False))
+    origin: Mapped[str] = mapped_column(String(20))
+    designation_delay_days: Mapped[int] = mapped_column(Integer, default=30)
+    counts_on: Mapped[str] = mapped_column(String(20), default="mise_a_disposition")
+    counts_after_takeback: Mapped[bool] = mapped_column(Boolean, default=True)
+    scope_communes: Mapped[list] = mapped_column(JSON, default=list)
+    scope_typologies: Mapped[list] = mapped_column(JSON, default=list)
+    scope_qpv: Mapped[bool | None] = mapped_column(Boolean)
+    signed_on: Mapped[date | None] = mapped_column(Date)
+
+    bailleur: Mapped[Organisation] = relationship(foreign_keys=[bailleur_id])
+    reservataire: Mapped[Organisation] = relationship(foreign_keys=[reservataire_id])
+
+
+class Offre(db.Model):
+    """A vacancy of a logement published under the flux, with its life cycle."""
+
+    __tablename__ = "offres"
+    __table_args__ = (
+        enum_check("flux_status", enums.FLUX_STATUSES),
+        enum_check("excluded_from_base", BASE_EXCLUSIONS),
+        CheckConstraint(
+            "flux_status NOT IN ('oriente', 'designe') OR reservataire_id IS NOT NULL",
+            name="oriented_has_reservataire",
+        ),
+        # One open offer per logement at a time.
+        Index(
+            "uq_offres_logement_open",
+            "logement_id",
+            unique=True,
+            sqlite_where=text(f"flux_status IN {OPEN_FLUX_STATUSES}"),
+            postgresql_where=text(f"flux_status IN {OPEN_FLUX_STATUSES}"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64), unique=True)
+    logement_id: Mapped[int] = mapped_column(ForeignKey("logements.id"), index=True)
+    flux_status: Mapped[str] = mapped_column(String(20), default="a_orienter", index=True)
+    reservataire_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    convention_id: Mapped[int | None] = mapped_column(ForeignKey("conventions.id"))
+    declared_on: Mapped[date] = mapped_column(Date)
+    available_on: Mapped[date] = mapped_column(Date)
+    designation_deadline: Mapped[date | None] = mapped_column(Date)
+    excluded_from_base: Mapped[str | None] = mapped_column(String(20))
+    is_published: Mapped[bool] = mapped_column(Boolean, default=False)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    logement: Mapped[Logement] = relationship()
+    reservataire: Mapped[Organisation | None] = relationship()
+    convention: Mapped[Convention | None] = relationship()
+
+
+class FluxEvent(db.Model):
+    """Append-only ledger from which every flux count is derived (made available,
+    taken back, allocated, leased, withdrawn), per réservataire."""
+
+    __tablename__ = "flux_events"
+    __table_args__ = (enum_check("kind", FLUX_EVENT_KINDS),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offre_id: Mapped[int] = mapped_column(ForeignKey("offres.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    reservataire_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    occurred_on: Mapped[date] = mapped_column(Date, index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,37 @@
+"""All models, imported here so that Alembic and the app see the whole metadata."""
+
+from app.accounts.models import LoginAttempt, Membership, Organisation, User
+from app.attribution.models import (
+    Attribution,
+    Bail,
+    CalDecision,
+    CalSession,
+    Candidature,
+    Designation,
+    Proposal,
+    ProposalCandidate,
+)
+from app.audit.models import AuditEvent
+from app.cotation.models import CotationScore
+from app.demandes.models import (
+    Demande,
+    DemandeReason,
+    Employment,
+    HouseholdMember,
+    PriorityCriterion,
+    Refusal,
+    Verification,
+    WishedCommune,
+    WishedTypology,
+)
+from app.flux.models import Convention, FluxEvent, Offre
+from app.patrimoine.models import Logement, Programme
+from app.territoire.models import Commune
+
+__all__ = [
+    "Attribution", "AuditEvent", "Bail", "CalDecision", "CalSession", "Candidature", "Commune",
+    "Convention", "CotationScore", "Demande", "DemandeReason", "Designation", "Employment",
+    "FluxEvent", "HouseholdMember", "Logement", "LoginAttempt", "Membership", "Offre",
+    "Organisation", "PriorityCriterion", "Programme", "Proposal", "ProposalCandidate", "Refusal",
+    "User", "Verification", "WishedCommune", "WishedTypology",
+]

@@ -1,0 +1,1 @@
+"""The bailleurs' patrimoine: programmes and logements."""

@@ -1,0 +1,89 @@
+"""Patrimoine: programmes (residences) and logements (FORMATS.md logement fields)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import Organisation
+from app.columns import UTCDateTime, enum_check, utcnow
+from app.extensions import db
+from app.territoire.models import Commune
+from matching import enums
+
+# Why a dwelling is outside the flux (décret n° 2020-145; DOMAIN.md §5).
+HORS_FLUX_REASONS = ("defense_securite", "vente", "demolition")
+
+
+class Programme(db.Model):
+    """A residence or building programme of a bailleur."""
+
+    __tablename__ = "programmes"
+    __table_args__ = (UniqueConstraint("bailleur_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bailleur_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    commune_insee: Mapped[str] = mapped_column(ForeignKey("communes.insee"))
+    address: Mapped[str | None] = mapped_column(String(300))
+    construction_year: Mapped[int | None] = mapped_column(Integer)
+
+    bailleur: Mapped[Organisation] = relationship()
+    commune: Mapped[Commune] = relationship()
+
+
+class Logement(db.Model):
+    """A dwelling of a bailleur's parc."""
+
+    __tablename__ = "logements"
+    __table_args__ = (
+        UniqueConstraint("bailleur_id", "ref"),
+        enum_check("zone", enums.ZONES),
+        enum_check("typology", enums.TYPOLOGIES),
+        enum_check("financing", enums.FINANCINGS),
+        enum_check("hors_flux_reason", HORS_FLUX_REASONS),
+        CheckConstraint("rooms IS NULL OR rooms >= 1", name="rooms_positive"),
+        CheckConstraint("surface IS NULL OR surface > 0", name="surface_positive"),
+        CheckConstraint("rent >= 0 AND charges >= 0", name="rent_charges_non_negative"),
+        CheckConstraint(
+            "construction_year IS NULL OR construction_year BETWEEN 1800 AND 2100",
+            name="construction_year_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64))  # the bailleur's id (FORMATS.md `id`)
+    bailleur_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"), index=True)
+    commune_insee: Mapped[str] = mapped_column(ForeignKey("communes.insee"), index=True)
+    address: Mapped[str | None] = mapped_column(String(300))
+    zone: Mapped[str] = mapped_column(String(20))
+    qpv: Mapped[bool] = mapped_column(Boolean, default=False)
+    qpv_name: Mapped[str | None] = mapped_column(String(120))
+    typology: Mapped[str] = mapped_column(String(2))
+    rooms: Mapped[int | None] = mapped_column(Integer)
+    surface: Mapped[float | None] = mapped_column(Numeric(7, 2, asdecimal=False))
+    floor: Mapped[int | None] = mapped_column(Integer)
+    lift: Mapped[bool] = mapped_column(Boolean, default=False)
+    accessible: Mapped[bool] = mapped_column(Boolean, default=False)
+    financing: Mapped[str] = mapped_column(String(4))
+    rent: Mapped[float] = mapped_column(Numeric(9, 2, asdecimal=False))
+    charges: Mapped[float] = mapped_column(Numeric(9, 2, asdecimal=False), default=0)
+    construction_year: Mapped[int | None] = mapped_column(Integer)
+    hors_flux_reason: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    bailleur: Mapped[Organisation] = relationship()
+    programme: Mapped[Programme | None] = relationship()
+    commune: Mapped[Commune] = relationship()
+

@@ -1,0 +1,1 @@
+"""Role spaces: thin views and forms that call the domain packages."""

@@ -1,0 +1,1 @@
+"""Sign-in, registration, password change and sign-out pages."""

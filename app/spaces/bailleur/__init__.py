@@ -1,0 +1,1 @@
+"""The bailleur's space (/bailleur)."""

@@ -1,0 +1,1 @@
+"""The allocation committee's space (/cal)."""

@@ -1,0 +1,1 @@
+"""The EPCI's space (/epci)."""

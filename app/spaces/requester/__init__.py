@@ -1,0 +1,1 @@
+"""The requester's space (/mon-espace): their demande, its PDF summary."""

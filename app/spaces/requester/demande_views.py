@@ -1,0 +1,131 @@
+"""Ma demande de logement social: the requester files a demande or edits their own.
+
+Routes on the portal blueprint, requester only (``@roles_required("demandeur")``):
+GET/POST /mon-espace/demande/nouvelle and GET/POST /mon-espace/demande/<nur>/modifier.
+The form works without JavaScript: "Ajouter une personne" and "Retirer" are submit buttons
+that re-display the form with one row more or less, without checking or saving anything.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.accounts.access import roles_required
+from app.accounts.models import Organisation
+from app.clock import platform_today
+from app.demandes.models import Demande
+from app.demandes.services import (
+    DuplicateActiveDemande,
+    active_demandes_of,
+    create_demande,
+    datalist_communes,
+    epci_organisations,
+    has_territory,
+    known_communes,
+    own_active_demande,
+    update_demande,
+)
+from app.extensions import db
+from app.spaces.requester.demande_forms import (
+    DATALIST_ID,
+    DemandeForm,
+    ErrorSummary,
+    initial_data,
+)
+from app.spaces.requester.views import bp
+
+MSG_DUPLICATE = (
+    "Vous avez déjà une demande active sur ce territoire (n° {nur}). "
+    "Modifiez-la plutôt que d'en déposer une seconde."
+)
+MSG_SAVED = "Votre demande n° {nur} est enregistrée."
+
+
+@bp.route("/mon-espace/demande/nouvelle", methods=["GET", "POST"])
+@roles_required("demandeur")
+def demande_create():
+    epcis = epci_organisations()
+    form = DemandeForm(
+        epci_choices=[(str(o.id), o.name) for o in epcis],
+        commune_lookup=known_communes,
+        territory_of=has_territory,
+    )
+    if request.method == "GET" and len(epcis) == 1:
+        form.epci.data = str(epcis[0].id)  # most platforms serve one territory
+    focus = _row_buttons(form) if request.method == "POST" else None
+    if request.method == "POST" and focus is None and form.validate():
+        today = platform_today()
+        gated = form.gate(nur="nouvelle", filed_on=today)
+        if gated is not None:
+            record, first_names = gated
+            epci = db.session.get(Organisation, form.selected_epci_id())
+            try:
+                demande = create_demande(current_user, epci, record, today=today,
+                                         first_names=first_names, identity=form.identity())
+            except DuplicateActiveDemande as duplicate:
+                form.add_error(form.epci, MSG_DUPLICATE.format(nur=duplicate.nur))
+            else:
+                flash(MSG_SAVED.format(nur=demande.nur), "success")
+                return redirect(url_for("portal.espace"))
+    return _render(form, demande=None, focus=focus, has_epci=bool(epcis))
+
+
+@bp.route("/mon-espace/demande/<nur>/modifier", methods=["GET", "POST"])
+@roles_required("demandeur")
+def demande_edit(nur: str):
+    demande = own_active_demande(current_user, nur)
+    if demande is None:  # another requester's, closed or unknown: the same answer
+        abort(404)
+    form = DemandeForm(
+        data=initial_data(demande) if request.method == "GET" else None,
+        commune_lookup=known_communes,
+        territory_of=has_territory,
+        fixed_epci=(demande.epci_id, demande.epci.name),
+    )
+    focus = _row_buttons(form) if request.method == "POST" else None
+    if request.method == "POST" and focus is None and form.validate():
+        gated = form.gate(
+            nur=demande.nur, filed_on=demande.filed_on, renewed_on=demande.renewed_on,
+            acd={"acd_labelled": demande.is_acd_labelled, "labelled_by": demande.labelled_by,
+                 "labelled_on": demande.labelled_on},
+        )
+        if gated is not None:
+            record, first_names = gated
+            update_demande(current_user, demande, record, first_names=first_names,
+                           identity=form.identity())
+            flash(MSG_SAVED.format(nur=demande.nur), "success")
+            return redirect(url_for("portal.espace"))
+    return _render(form, demande=demande, focus=focus, has_epci=True)
+
+
+def _row_buttons(form: DemandeForm) -> str | None:
+    """Apply "Ajouter une personne" / "Retirer"; the id to focus, or None for a real submit."""
+    if "add_member" in request.form:
+        form.add_member()
+        new_row = form.household.entries[-1].form
+        new_row.role.render_kw = {"autofocus": True}
+        return new_row.role.id
+    removed = request.form.get("remove_member")
+    if removed is not None:
+        if removed.isdigit():
+            form.remove_member(int(removed))
+        return "add-member"
+    return None
+
+
+def _render(form: DemandeForm, *, demande: Demande | None, focus: str | None, has_epci: bool):
+    existing = [] if demande is not None else active_demandes_of(current_user)
+    # A refused form answers 422, so the request boundary rolls back whatever was started.
+    status = 422 if form.errors else 200
+    return render_template(
+        "portal/demande_form.html",
+        form=form,
+        summary=ErrorSummary(form),
+        demande=demande,
+        existing=existing,
+        has_epci=has_epci,
+        focus=focus,
+        datalist_id=DATALIST_ID,
+        communes=datalist_communes(form.selected_epci_id()),
+    ), status

@@ -1,0 +1,1 @@
+"""The réservataire's space (/reservataire)."""

@@ -1,0 +1,1 @@
+"""The territory: communes, their zones and their EPCI."""
