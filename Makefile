@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev db demo lint bench clean
+.PHONY: run test system system-run install install-dev db demo lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,14 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+## The Debian packages (scripts/system-deps): installed as root, else the `sudo apt-get` line.
+## `system` is the test profile (+ chromium, postgresql); `make run` needs only `system-run`.
+system:
+	@PYTHON=$(PYTHON) scripts/system-deps test
+
+system-run:
+	@PYTHON=$(PYTHON) scripts/system-deps run
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
@@ -26,12 +34,12 @@ db: install
 	$(FLASK) db upgrade
 
 ## Serve the portal with the demo territory on http://127.0.0.1:5000 (SQLite under instance/).
-run: db
+run: system-run db
 	$(FLASK) demo load --if-empty
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## Run the whole test suite (SQLite by default; TEST_DATABASE_URL=postgresql://… for PostgreSQL).
-test: install-dev
+test: system install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev

@@ -1,7 +1,8 @@
 """Browser fixtures: Debian's chromium driven by Playwright's sync API, a live server.
 
 Playwright's own browser builds are never downloaded (its installer would fail here): the tests
-use the system chromium at /usr/bin/chromium, and skip (saying why) where it is missing.
+use the system chromium at /usr/bin/chromium, and skip (saying why) where it is missing
+(tests/support/system.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import os
 from pathlib import Path
 
 import pytest
+
+from tests.support.system import chromium_missing, require
 
 CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -31,8 +34,7 @@ def live_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    require(chromium_missing(CHROMIUM))
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -11,6 +11,9 @@ from pypdf import PdfReader
 from app.pdf import html_to_pdf, url_fetcher
 from tests.factories import DemandeFactory, UserFactory
 from tests.functional.sessions import login
+from tests.support.system import require, weasyprint_missing
+
+require(weasyprint_missing())  # skips the module, saying why, where Pango or HarfBuzz is absent
 
 
 def _text(pdf: bytes) -> str:
