@@ -1,4 +1,4 @@
-"""Eligibility of a household to an offer, explained (DOMAIN.md §3, Hermès's five criteria §3.5).
+"""Eligibility of a household to an offer, explained (docs/regulation.md, docs/parameters.md).
 
 Two paths give the same verdicts:
 
@@ -9,7 +9,9 @@ Two paths give the same verdicts:
   is only run, lazily, for the offers a requester asks about.
 
 A verdict is ``ok`` exactly when it has no reason. Thresholds come from the ``Policy``;
-regulatory figures from the dated parameters.
+regulatory figures from the dated parameters. When the ceiling behind a verdict is derived or
+not yet cross-checked, the verdict says so (``plafond_estime``, a "plafond estimé, à
+confirmer" note) without changing the decision.
 """
 
 from __future__ import annotations
@@ -28,11 +30,14 @@ from . import enums, facts, fr
 from . import parameters as params
 from .benefit import NO_BENEFIT_NOTE, HousingBenefitEstimator
 from .household import (
+    PLI_LINE_LABELS,
     HouseholdCategory,
     Plafond,
     PlafondNotProvided,
     RfrUsed,
+    ZoneAbcMissing,
     categorie_menage,
+    composition_pli,
     plafond,
     revenu_retenu,
 )
@@ -114,6 +119,11 @@ class Eligibility:
         return tuple(dict.fromkeys(r.code for r in self.reasons))
 
     @property
+    def plafond_estime(self) -> bool:
+        """True when the ceiling used is derived or not cross-checked ("à confirmer")."""
+        return bool(self.plafond and self.plafond.estimate)
+
+    @property
     def parameters_used(self) -> tuple[params.ParameterValue, ...]:
         """Dated parameters behind the verdict (to reproduce it later)."""
         return self.plafond.parameters if self.plafond else ()
@@ -130,6 +140,8 @@ class Eligibility:
             "category_why": self.category.why,
             "plafond": self.plafond.amount if self.plafond else None,
             "plafond_derived": self.plafond.derived if self.plafond else None,
+            "plafond_estime": self.plafond_estime,
+            "plafond_estime_raison": self.plafond.estimate_reason if self.plafond else None,
             "plafond_reference": self.plafond.reference if self.plafond else None,
             "rfr_used": self.rfr.amount,
             "rfr_source": self.rfr.source,
@@ -162,7 +174,7 @@ class _Context:
 
     __slots__ = (
         "demande", "on", "policy", "parameters", "category", "rfr", "persons", "units",
-        "typologies", "surface_min", "_plafonds",
+        "typologies", "surface_min", "_plafonds", "_pli",
     )
 
     def __init__(self, demande: Demande, on: date, policy: Policy,
@@ -177,14 +189,22 @@ class _Context:
         self.units = facts.consumption_units(demande, on)
         self.typologies: TypologyTable = policy.typologies(on, self.parameters)
         self.surface_min = surface_minimale(self.persons, on, self.parameters)
-        self._plafonds: dict[tuple[str, str], Plafond | PlafondNotProvided] = {}
+        self._plafonds: dict[tuple[str, str | None], Plafond | PlafondNotProvided] = {}
+        self._pli = None
 
-    def plafond(self, financing: str, zone: str) -> Plafond | PlafondNotProvided:
-        """Ceiling for a financing/zone (cached); a missing year still raises ParameterMissing."""
+    def plafond(self, financing: str, zone: str | None) -> Plafond | PlafondNotProvided:
+        """Ceiling for a financing and its zone key (``ceiling_zone``), cached; a missing year
+        still raises ParameterMissing."""
         key = (financing, zone)
         if key not in self._plafonds:
             try:
-                self._plafonds[key] = plafond(financing, zone, self.category, self.on, self.parameters)
+                if financing == "PLI":
+                    if self._pli is None:
+                        self._pli = composition_pli(self.demande)
+                    household = self._pli
+                else:
+                    household = self.category
+                self._plafonds[key] = plafond(financing, zone, household, self.on, self.parameters)
             except PlafondNotProvided as exc:
                 self._plafonds[key] = exc
         return self._plafonds[key]
@@ -192,6 +212,11 @@ class _Context:
     def typology_bounds(self, typology: str) -> tuple[int, int | None]:
         # A typology absent from the policy's table is not constrained.
         return self.typologies.get(typology, (1, None))
+
+
+def ceiling_zone(offre: Logement) -> str | None:
+    """The zone that chooses an offer's ceiling: A/B/C zone for PLI, HLM zone otherwise."""
+    return offre.zone_abc if offre.financing == "PLI" else offre.zone
 
 
 def _bounds_text(low: int, high: int | None) -> str:
@@ -214,8 +239,16 @@ def _explain(ctx: _Context, offre: Logement, estimator: HousingBenefitEstimator 
 
     the_plafond: Plafond | None = None
     if policy.check_plafond:
-        found = ctx.plafond(offre.financing, offre.zone)
-        if isinstance(found, PlafondNotProvided):
+        found = ctx.plafond(offre.financing, ceiling_zone(offre))
+        if isinstance(found, ZoneAbcMissing):
+            reasons.append(Reason(
+                "plafond_non_fourni",
+                f"La zone (A bis, A, B1, B2 ou C) de ce logement {offre.financing} n'est pas "
+                f"renseignée : son plafond de ressources ne peut pas être déterminé. Le bailleur "
+                f"doit compléter la fiche du logement.",
+                {"financing": offre.financing, "missing": "zone_abc"},
+            ))
+        elif isinstance(found, PlafondNotProvided):
             reasons.append(Reason(
                 "plafond_non_fourni",
                 f"Le plafond de ressources des logements {offre.financing} n'est pas fourni par "
@@ -224,12 +257,19 @@ def _explain(ctx: _Context, offre: Logement, estimator: HousingBenefitEstimator 
             ))
         else:
             the_plafond = found
+            if found.estimate:
+                notes.append(
+                    f"Plafond estimé, à confirmer : le plafond {offre.financing} de "
+                    f"{fr.eur(found.amount)} n'a pas encore été recoupé avec l'arrêté publié."
+                )
             if ctx.rfr.amount > found.amount:
                 reasons.append(Reason(
                     "plafond_depasse",
                     f"Vos revenus retenus ({fr.eur(ctx.rfr.amount)}) dépassent le plafond de "
-                    f"ressources {offre.financing} de votre catégorie de ménage "
-                    f"({fr.eur(found.amount)}, catégorie {found.category}).",
+                    f"ressources {offre.financing} de votre "
+                    + (f"composition familiale ({fr.eur(found.amount)}, "
+                       f"{PLI_LINE_LABELS[found.line]})." if found.line else
+                       f"catégorie de ménage ({fr.eur(found.amount)}, catégorie {found.category})."),
                     {"plafond": found.amount, "rfr": ctx.rfr.amount, "rfr_source": ctx.rfr.source,
                      "financing": offre.financing, "category": found.category,
                      "extra_persons": found.extra_persons},
@@ -376,7 +416,7 @@ class OfferTable:
             return out, tuple(index)
 
         self.commune, self.communes = codes([lg.commune for lg in self.logements])
-        self.combo, self.combos = codes([(lg.financing, lg.zone) for lg in self.logements])
+        self.combo, self.combos = codes([(lg.financing, ceiling_zone(lg)) for lg in self.logements])
         self.reservataire, self.reservataires = codes([lg.reservataire for lg in self.logements])
         self.typology = np.fromiter((_TYPOLOGY_INDEX[lg.typology] for lg in self.logements),
                                     dtype=np.int8, count=n)

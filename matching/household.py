@@ -1,4 +1,4 @@
-"""Household category, income ceiling and income retained (DOMAIN.md §3.1–3.2).
+"""Household category, income ceiling and income retained (docs/parameters.md).
 
 Rules of the arrêté du 29 juillet 1987 as amended (plafonds de ressources HLM):
 
@@ -10,6 +10,15 @@ Rules of the arrêté du 29 juillet 1987 as amended (plafonds de ressources HLM)
 - these rules do not add up: the household takes the highest category it matches;
 - beyond six persons the category stays 6 and the ceiling adds the "personne
   supplémentaire" amount for each person beyond six.
+
+PLI (logement intermédiaire) ceilings use their own lines, by zone A bis / A / B1 / B2 et C:
+personne seule, couple, personne seule ou couple avec 1 à 4 personnes à charge, then an amount
+per dependant from the fifth (``composition_pli``, ``plafond_pli``).
+
+Public lookups (used by the eligibility engine and the demo generator):
+``plafond(financing, zone, household, on)`` for every financing (``zone`` is the HLM zone for
+PLAI/PLUS/PLS and the A/B/C zone for PLI), ``plafond_pli(zone_abc, household, on)``,
+``plafond_parameter_names(financing, zone, category)``.
 """
 
 from __future__ import annotations
@@ -22,18 +31,37 @@ from decimal import Decimal
 from . import fr
 from . import parameters as params
 from .facts import age_on
-from .records import Demande, Member
+from .records import ZONES_ABC, Demande, Member
 
 MAX_CATEGORY = 6  # arrêté du 29 juillet 1987: categories 1 to 6, then "par personne supplémentaire"
 COUPLE_ROLES = ("conjoint", "codemandeur")
 JEUNE_MENAGE_PARAMETER = "menage.jeune_menage_somme_ages_max"
 
-# Financings whose ceilings are shipped as parameters (FORMATS.md `financing`).
+# Financings whose ceilings follow the HLM categories (arrêté du 29 juillet 1987).
 PLAFOND_PARAMETER_PREFIX = {
     "PLAI": "plafonds_ressources.plai",
     "PLUS": "plafonds_ressources.plus",
     "PLS": "plafonds_ressources.pls",
 }
+PLI_PARAMETER_PREFIX = "plafonds_ressources.pli"
+# Zone A/B/C of a logement → column of the PLI table (B2 and C share one column).
+PLI_ZONE_NODE = {"A_bis": "zone_a_bis", "A": "zone_a", "B1": "zone_b1", "B2": "zone_b2_c",
+                 "C": "zone_b2_c"}
+PLI_LINES = (
+    "personne_seule", "couple", "une_personne_a_charge", "deux_personnes_a_charge",
+    "trois_personnes_a_charge", "quatre_personnes_a_charge",
+)
+PLI_EXTRA_LINE = "par_personne_a_charge_supplementaire"
+PLI_LINE_LABELS = {
+    "personne_seule": "personne seule",
+    "couple": "couple",
+    "une_personne_a_charge": "personne seule ou couple ayant une personne à charge",
+    "deux_personnes_a_charge": "personne seule ou couple ayant deux personnes à charge",
+    "trois_personnes_a_charge": "personne seule ou couple ayant trois personnes à charge",
+    "quatre_personnes_a_charge": "personne seule ou couple ayant quatre personnes à charge",
+}
+FINANCINGS_WITH_CEILINGS = (*PLAFOND_PARAMETER_PREFIX, "PLI")
+ESTIMATE_WARNING = "plafond estimé, à confirmer"
 
 # Income of N-1 or of the last 12 months is retained when at least 10 % lower than the RFR
 # of N-2 (arrêté du 29 juillet 1987, art. 3 ; CCH R.441-1, to verify): kept as exact decimals
@@ -42,13 +70,13 @@ RFR_DROP_THRESHOLD = Decimal("0.10")
 
 
 class PlafondNotProvided(params.ParameterError):
-    """The platform ships no income ceiling for this financing (PLI and others)."""
+    """The platform ships no income ceiling for this financing (or, for PLI, no A/B/C zone)."""
 
     def __init__(self, financing: str):
         self.financing = financing
         super().__init__(
             f"plafonds de ressources {financing} non fournis par la plateforme "
-            f"(seuls {', '.join(PLAFOND_PARAMETER_PREFIX)} le sont) / "
+            f"(seuls {', '.join(FINANCINGS_WITH_CEILINGS)} le sont) / "
             f"income ceilings for {financing} are not provided"
         )
 
@@ -65,9 +93,25 @@ class HouseholdCategory:
     why: str
 
 
+class ZoneAbcMissing(PlafondNotProvided):
+    """A PLI offer without its zone A bis / A / B1 / B2 / C: its ceiling cannot be chosen."""
+
+    def __init__(self, financing: str = "PLI"):
+        self.financing = financing
+        params.ParameterError.__init__(
+            self,
+            f"zone A bis / A / B1 / B2 / C du logement non renseignée : plafond {financing} "
+            f"indéterminé / {financing} offer without zone_abc",
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Plafond:
-    """An income ceiling for a household, with the parameters it was computed from."""
+    """An income ceiling for a household, with the parameters it was computed from.
+
+    ``category`` is the HLM category (1–6) for PLAI/PLUS/PLS and the PLI line number (1–6)
+    for PLI; ``line`` names the PLI line (None otherwise).
+    """
 
     amount: int
     financing: str
@@ -78,6 +122,26 @@ class Plafond:
     reference: str
     explanation: str
     parameters: tuple[params.ParameterValue, ...]
+    line: str | None = None
+
+    @property
+    def estimate(self) -> bool:
+        """True when a parameter behind the amount is derived or still to verify."""
+        return any(p.is_estimate for p in self.parameters)
+
+    @property
+    def estimate_reason(self) -> str | None:
+        """Why the amount is an estimate (French), or None when it is sourced."""
+        if not self.estimate:
+            return None
+        why = []
+        for p in self.parameters:
+            if p.derived:
+                why.append(f"{p.name} {p.start.year} dérivé : {p.derivation}")
+            elif p.to_verify:
+                why.append(f"{p.name} {p.start.year} à confirmer"
+                           + (f" : {p.note}" if p.note else ""))
+        return f"{ESTIMATE_WARNING} ({' ; '.join(why)})"
 
     def to_json(self) -> dict:
         """JSON-ready summary (amount, provenance)."""
@@ -86,8 +150,11 @@ class Plafond:
             "financing": self.financing,
             "zone": self.zone,
             "category": self.category,
+            "line": self.line,
             "extra_persons": self.extra_persons,
             "derived": self.derived,
+            "estimate": self.estimate,
+            "estimate_reason": self.estimate_reason,
             "reference": self.reference,
             "explanation": self.explanation,
         }
@@ -211,13 +278,29 @@ ZONE_LABELS = {
 
 def plafond(
     financing: str,
-    zone: str,
-    household: HouseholdCategory | Demande,
+    zone: str | None,
+    household: HouseholdCategory | Demande | PliComposition,
     on: date,
     parameters: params.Parameters | None = None,
 ) -> Plafond:
-    """Income ceiling (€/year) of a household for a financing and zone on a date."""
+    """Income ceiling (€/year) of a household for a financing and zone on a date.
+
+    PLAI/PLUS/PLS: ``zone`` is ``paris_limitrophes``, ``ile_de_france`` or ``autres_regions``
+    and ``household`` a Demande or its HouseholdCategory. PLI: ``zone`` is the A/B/C zone
+    (``A_bis``, ``A``, ``B1``, ``B2``, ``C``) and ``household`` a Demande or its
+    PliComposition (a HouseholdCategory lacks the couple/dependant split PLI needs).
+    Raises ParameterMissing for a date without value, PlafondNotProvided otherwise.
+    """
     parameters = parameters or params.default()
+    if financing == "PLI":
+        if isinstance(household, HouseholdCategory):
+            raise TypeError("plafond PLI : passer la demande ou sa composition_pli(), "
+                            "pas une catégorie HLM")
+        return plafond_pli(zone, household, on, parameters)
+    if isinstance(household, PliComposition):
+        raise TypeError(f"plafond {financing} : passer la demande ou sa categorie_menage()")
+    if zone is None:
+        raise PlafondNotProvided(financing)
     if isinstance(household, Demande):
         household = categorie_menage(household, on, parameters)
     base_name, extra_name = plafond_parameter_names(financing, zone, household.category)
@@ -237,7 +320,7 @@ def plafond(
             f"supplémentaire = {fr.eur(amount)}"
         )
     derived = any(p.derived for p in used)
-    explanation += " (valeur dérivée, non sourcée)." if derived else "."
+    explanation += _estimate_suffix(used)
     return Plafond(
         amount=amount,
         financing=financing,
@@ -248,6 +331,97 @@ def plafond(
         reference=base.reference,
         explanation=explanation,
         parameters=tuple(used),
+    )
+
+
+def _estimate_suffix(used: Sequence[params.ParameterValue]) -> str:
+    if any(p.derived for p in used):
+        return f" (valeur dérivée, non sourcée : {ESTIMATE_WARNING})."
+    if any(p.to_verify for p in used):
+        return f" (valeur publiée non recoupée : {ESTIMATE_WARNING})."
+    return "."
+
+
+@dataclass(frozen=True, slots=True)
+class PliComposition:
+    """A household in the lines of the PLI / logement intermédiaire table."""
+
+    line: str  # one of PLI_LINES
+    line_number: int  # 1 … 6
+    dependants: int  # personnes à charge counted by the table
+    extra_dependants: int  # dependants beyond the fourth (majoration)
+    why: str
+
+
+def composition_pli(household: Demande | Sequence[Member]) -> PliComposition:
+    """Line of the PLI table: personne seule, couple, then 1–4 personnes à charge and more.
+
+    Dependants are the members flagged ``is_dependent`` (never the applicant). A second adult
+    who is not a dependant makes a couple; further non-dependent adults are counted as
+    personnes à charge (the table has no line for them; see docs/parameters.md).
+    """
+    members = _members(household)
+    if not members:
+        raise ValueError("le ménage doit compter au moins une personne")
+    dependants = sum(1 for m in members if m.is_dependent and m.role != "demandeur")
+    adults = len(members) - dependants
+    counted = dependants + max(adults - 2, 0)
+    notes = ""
+    if adults > 2:
+        notes = (f" Les {fr.plural(adults - 2, 'adulte')} au-delà du couple sont comptés comme "
+                 f"personnes à charge.")
+    if counted == 0:
+        line = "personne_seule" if adults == 1 else "couple"
+    else:
+        line = PLI_LINES[1 + min(counted, 4)]
+    extra = max(counted - 4, 0)
+    number = PLI_LINES.index(line) + 1
+    text = f"Ligne « {PLI_LINE_LABELS[line]} » du barème du logement intermédiaire"
+    if extra:
+        text += f", plus {fr.plural(extra, 'personne')} à charge au-delà de la quatrième"
+    return PliComposition(line, number, counted, extra, text + "." + notes)
+
+
+def plafond_pli(
+    zone_abc: str | None,
+    household: Demande | Sequence[Member] | PliComposition,
+    on: date,
+    parameters: params.Parameters | None = None,
+) -> Plafond:
+    """PLI ceiling (€/year) for a zone A bis / A / B1 / B2 / C and a household on a date."""
+    parameters = parameters or params.default()
+    if zone_abc is None:
+        raise ZoneAbcMissing()
+    try:
+        node = PLI_ZONE_NODE[zone_abc]
+    except KeyError:
+        raise ValueError(f"zone A/B/C inconnue : {zone_abc!r} (attendu : {', '.join(ZONES_ABC)})"
+                         ) from None
+    comp = household if isinstance(household, PliComposition) else composition_pli(household)
+    base = parameters.get(f"{PLI_PARAMETER_PREFIX}.{node}.{comp.line}", on)
+    used = [base]
+    amount = int(base.value)
+    label = zone_abc.replace("_", " ")
+    explanation = (f"Plafond PLI {on.year}, zone {label}, {PLI_LINE_LABELS[comp.line]} : "
+                   f"{fr.eur(amount)}")
+    if comp.extra_dependants:
+        extra = parameters.get(f"{PLI_PARAMETER_PREFIX}.{node}.{PLI_EXTRA_LINE}", on)
+        used.append(extra)
+        amount += comp.extra_dependants * int(extra.value)
+        explanation += (f" + {comp.extra_dependants} × {fr.eur(int(extra.value))} par personne à "
+                        f"charge à partir de la cinquième = {fr.eur(amount)}")
+    explanation += _estimate_suffix(used)
+    return Plafond(
+        amount=amount,
+        financing="PLI",
+        zone=zone_abc,
+        category=comp.line_number,
+        extra_persons=comp.extra_dependants,
+        derived=any(p.derived for p in used),
+        reference=base.reference,
+        explanation=explanation,
+        parameters=tuple(used),
+        line=comp.line,
     )
 
 

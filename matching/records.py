@@ -112,6 +112,11 @@ class Demande:
         return len(self.household)
 
 
+# Zone A/B/C of the logement (zonage A bis, A, B1, B2, C), which chooses the column of the
+# PLI / logement intermédiaire ceilings; optional for the other financings.
+ZONES_ABC = ("A_bis", "A", "B1", "B2", "C")
+
+
 @dataclass(frozen=True, slots=True)
 class Logement:
     """A dwelling, and when published an offer (réservataire, flux status, deadline)."""
@@ -136,6 +141,7 @@ class Logement:
     reservataire: str | None = None
     flux_status: str | None = None
     designation_deadline: date | None = None
+    zone_abc: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -451,6 +457,7 @@ def parse_logement(obj: Mapping[str, Any]) -> Logement:
         reservataire=_opt_str(obj, "reservataire", ""),
         flux_status=flux_status,
         designation_deadline=_opt_date(obj, "designation_deadline", ""),
+        zone_abc=None if _missing(obj, "zone_abc") else _enum(obj["zone_abc"], ZONES_ABC, "zone_abc"),
     )
 
 

@@ -255,6 +255,7 @@ offers_strategy = st.builds(
     zone=st.sampled_from(("paris_limitrophes", "ile_de_france", "autres_regions")),
     typology=st.sampled_from(("T1", "T2", "T3", "T4", "T5", "T6")),
     financing=st.sampled_from(("PLAI", "PLUS", "PLS", "PLI")),
+    zone_abc=st.one_of(st.none(), st.sampled_from(("A_bis", "A", "B1", "B2", "C"))),
     rent=money,
     charges=st.integers(0, 300).map(float),
     surface=st.one_of(st.none(), st.integers(8, 150).map(float), st.just(34.0), st.just(16.0)),
@@ -328,6 +329,7 @@ def _random_offers(rng: random.Random, n: int) -> list[Logement]:
             rent=round(rng.uniform(150, 1200), 2), charges=round(rng.uniform(0, 200), 2),
             surface=rng.choice((None, rng.uniform(12, 120))), accessible=rng.random() < 0.3,
             reservataire=rng.choice(RESERVATAIRES),
+            zone_abc=rng.choice((None, "A_bis", "A", "B1", "B2", "C")),
         )
         for i in range(n)
     ]

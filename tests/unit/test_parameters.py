@@ -1,4 +1,4 @@
-"""Dated regulatory parameters: lookup rules, provenance and the derivation chains (DOMAIN.md §3.2)."""
+"""Dated regulatory parameters: lookup rules, provenance and the derivation chains (docs/parameters.md)."""
 
 from __future__ import annotations
 
@@ -133,25 +133,32 @@ def test_ceilings_are_yearly_series():
             assert params.parameter(name).yearly, name
 
 
-def test_plus_2025_and_2026_are_sourced_and_earlier_years_derived():
+def test_plus_2023_to_2026_are_published_values_not_estimates():
     for zone in ZONES:
         for key in KEYS:
             name = f"plafonds_ressources.plus.{zone}.{key}"
-            for year in PLUS_SOURCED_YEARS:
-                assert not value(name, year).derived, (name, year)
-            for year in (2023, 2024):
-                assert value(name, year).derived, (name, year)
+            for year in (2024, 2025, 2026):
+                found = value(name, year)
+                assert found.provenance == P.SOURCED and found.url, (name, year)
+            assert not value(name, 2023).derived
 
 
-def test_plai_sourced_only_for_2022_and_2023_autres_regions_categories_1_to_5():
-    sourced_2023 = {f"categorie_{i}" for i in range(1, 6)}
+def test_no_plai_value_of_2024_or_2025_comes_from_the_irl_chain_where_a_table_was_found():
+    # 2024 is the published table (single publication: to verify); 2025 is published for
+    # Paris and for the categories shared with Île-de-France, derived elsewhere; 2026 derived.
     for zone in ZONES:
         for key in KEYS:
             name = f"plafonds_ressources.plai.{zone}.{key}"
             assert not value(name, 2022).derived
-            assert value(name, 2023).derived is not (zone == "autres_regions" and key in sourced_2023)
-            for year in (2024, 2025, 2026):
-                assert value(name, year).derived, (name, year)
+            assert value(name, 2024).provenance == P.TO_VERIFY, name
+            assert value(name, 2026).provenance == P.DERIVED, name
+    assert value("plafonds_ressources.plai.paris_limitrophes.categorie_1", 2025).provenance == P.SOURCED
+    assert value("plafonds_ressources.plai.ile_de_france.categorie_5", 2025).provenance == P.DERIVED
+
+
+def test_plai_2025_paris_is_the_published_14_683_not_the_drifted_14_682():
+    assert value("plafonds_ressources.plai.paris_limitrophes.categorie_1", 2025).value == 14683
+    assert value("plafonds_ressources.plai.paris_limitrophes.personne_supplementaire", 2025).value == 5121
 
 
 def test_jeune_menage_limit_is_marked_to_verify():
@@ -203,21 +210,6 @@ def test_every_derived_plai_value_follows_the_irl_chain_from_the_latest_sourced_
                     assert current.value == P.revalue(value(name, year - 1).value, irl(year)), (name, year)
 
 
-def test_derived_plus_values_revalue_into_the_next_year():
-    # PLUS 2023/2024 were derived backward from the sourced 2025 values; where no integer
-    # reproduces the next value exactly, the derivation text must say so.
-    for zone in ZONES:
-        for key in KEYS:
-            name = f"plafonds_ressources.plus.{zone}.{key}"
-            for year in (2023, 2024):
-                current = value(name, year)
-                following = value(name, year + 1).value
-                revalued = P.revalue(current.value, irl(year + 1))
-                if revalued != following:
-                    assert abs(revalued - following) <= 1
-                    assert "plus proche" in current.derivation, (name, year)
-
-
 def test_pls_is_130_percent_of_plus():
     assert value("plafonds_ressources.pls.autres_regions.categorie_1", 2023).value == 28441
     for zone in ZONES:
@@ -225,7 +217,7 @@ def test_pls_is_130_percent_of_plus():
             for year in (2023, 2024, 2025, 2026):
                 pls = value(f"plafonds_ressources.pls.{zone}.{key}", year)
                 plus = value(f"plafonds_ressources.plus.{zone}.{key}", year)
-                assert pls.derived
+                assert pls.is_estimate == plus.is_estimate, (zone, key, year)
                 assert pls.value == P.round_euro(Decimal(plus.value) * Decimal("1.3")), (zone, key, year)
 
 
@@ -252,17 +244,30 @@ def test_plafond_case(case):
     result = plafond(case["financing"], case["zone"], household, case["at"])
     assert result.amount == case["expect"]["amount"]
     assert result.derived is case["expect"]["derived"]
+    assert result.estimate is case["expect"].get("estimate", result.derived)
     assert result.reference and result.explanation
     if result.derived:
         assert "dérivée" in result.explanation
+    assert ("à confirmer" in result.explanation) is result.estimate
 
 
-def test_pli_ceilings_are_not_provided():
+def test_pli_ceilings_need_the_household_not_its_hlm_category():
     household = HouseholdCategory(1, 0, 1, 1, False, "test")
-    with pytest.raises(PlafondNotProvided, match="PLI"):
-        plafond("PLI", "autres_regions", household, date(2026, 1, 1))
+    with pytest.raises(TypeError, match="PLI"):
+        plafond("PLI", "A", household, date(2026, 1, 1))
     with pytest.raises(PlafondNotProvided):
-        plafond_parameter_names("PLI", "autres_regions", 1)
+        plafond_parameter_names("PLI", "A", 1)
+
+
+def test_every_pli_zone_and_line_has_2024_to_2026_values_and_b2_c_share_a_column():
+    for node in ("zone_a_bis", "zone_a", "zone_b1", "zone_b2_c"):
+        for line in ("personne_seule", "couple", "une_personne_a_charge", "deux_personnes_a_charge",
+                     "trois_personnes_a_charge", "quatre_personnes_a_charge",
+                     "par_personne_a_charge_supplementaire"):
+            for year in (2024, 2025, 2026):
+                assert value(f"plafonds_ressources.pli.{node}.{line}", year).value > 0
+    with pytest.raises(P.ParameterMissing):
+        value("plafonds_ressources.pli.zone_a.couple", 2027)
 
 
 def test_plafond_for_2027_refuses_to_answer():
