@@ -9,7 +9,10 @@ import sys
 from .cli.common import EXIT_USAGE, UsageError
 
 # Each module registers its subcommands and sets ``func`` on its parser.
-SUBCOMMAND_MODULES = ("matching.cli.cotation", "matching.cli.eligibility")
+SUBCOMMAND_MODULES = (
+    "matching.cli.cotation", "matching.cli.eligibility", "matching.cli.flux",
+    "matching.cli.parameters",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
