@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from app.boundary import install_boundary
 from app.extensions import db
 from app.formatting import fr_date, fr_money, fr_number
 from app.labels import label, tone
@@ -80,6 +81,7 @@ def wants_json() -> bool:
 
 
 def install_web(app: Flask) -> None:
+    install_boundary(app)
     app.url_map.converters["int"] = BoundedIntConverter
     app.jinja_env.filters["fr_date"] = fr_date
     app.jinja_env.filters["fr_money"] = fr_money
@@ -98,21 +100,6 @@ def install_web(app: Flask) -> None:
             values.extend(request.form.values())
         if any("\x00" in value for value in values):
             abort(400)
-
-    @app.after_request
-    def _commit(response):
-        # The request boundary commits once, before the response leaves; an error answer
-        # (4xx/5xx) rolls back, so a business operation succeeds entirely or not at all.
-        if response.status_code < 400:
-            db.session.commit()
-        else:
-            db.session.rollback()
-        return response
-
-    @app.teardown_request
-    def _rollback_on_exception(exc: BaseException | None) -> None:
-        if exc is not None:
-            db.session.rollback()
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):

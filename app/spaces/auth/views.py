@@ -19,7 +19,7 @@ from app.accounts.services import (
     register_requester,
     set_password,
 )
-from app.extensions import db
+from app.boundary import ALWAYS, commit_rule
 from app.spaces.auth.forms import (
     PASSWORD_HINT,
     LoginForm,
@@ -55,9 +55,8 @@ def _safe_next() -> str | None:
 def _refusal(template: str, result: AuthResult, **context):
     """Answer a refused credential with its status, keeping the failure on record.
 
-    The request boundary rolls back 4xx answers; the failed attempt and its audit event are
-    the only changes made so far, and they must stay (throttling and audit trail)."""
-    db.session.commit()
+    The view's commit rule is ALWAYS: the failed attempt and its audit event are the only
+    changes made so far, and they must stay (throttling and audit trail)."""
     response = render_template(template, **context), result.status
     if result.retry_after:
         return (*response, {"Retry-After": str(result.retry_after)})
@@ -66,6 +65,7 @@ def _refusal(template: str, result: AuthResult, **context):
 
 @bp.route("/connexion", methods=["GET", "POST"])
 @public
+@commit_rule(ALWAYS)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("portal.home"))
@@ -93,6 +93,7 @@ def logout():
 
 @bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
 @login_required
+@commit_rule(ALWAYS)
 def change_password():
     user = current_user._get_current_object()
     form = PasswordChangeForm(email=user.email)
