@@ -1,30 +1,28 @@
-"""French formatting of dates, amounts and numbers (the one source for pages, PDFs and CSV)."""
+"""The Jinja filters for French dates, amounts and numbers.
+
+They only add the "—" of a missing value: the formatting itself is matching.fr, the one
+source shared with the engine's messages, the PDFs and the command lines.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal
+from matching import fr
+
+MISSING = "—"
 
 
-def fr_date(value: date | datetime | None, fmt: str = "long") -> str:
-    """28 novembre 2026."""
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        value = value.date()
-    return format_date(value, format=fmt, locale="fr_FR")
+def fr_date(value: date | datetime | None, style: str = "long") -> str:
+    """28 novembre 2026 (styles: long, medium, short, full)."""
+    return MISSING if value is None else fr.day(value, style)
 
 
 def fr_money(value: float | None) -> str:
     """1 234,50 €."""
-    if value is None:
-        return "—"
-    return format_currency(value, "EUR", locale="fr_FR")
+    return MISSING if value is None else fr.eur(value, 2)
 
 
 def fr_number(value: float | None, digits: int = 2) -> str:
-    if value is None:
-        return "—"
-    return format_decimal(round(value, digits), locale="fr_FR")
+    """1 234 or 22,5: at most ``digits`` decimals, trailing zeros dropped."""
+    return MISSING if value is None else fr.decimal(value, digits)

@@ -1,4 +1,4 @@
-"""Request boundary (commit once / roll back), error pages, French formatting filters."""
+"""Web plumbing shared by the role spaces: error pages, Jinja filters, navigation, bounded ids."""
 
 from __future__ import annotations
 

@@ -187,7 +187,7 @@ def test_admin_home_counts_users_per_role_and_shows_latest_audit_events(client):
     assert "045-2025-424242" in page
     assert "auth.login" in page  # the admin's own sign-in is the latest event
     # Counted from the database as a whole: at least our four staff accounts.
-    assert int(stat(page, "comptes").replace("\u202f", "")) >= 4
+    assert int(stat(page, "comptes").replace("\u00a0", "")) >= 4
 
 
 def test_demandeur_home_shows_its_active_demande_and_what_to_do_next(client):
