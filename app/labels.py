@@ -40,6 +40,9 @@ _LABELS = {
     "organisation_kind": ORGANISATION_KIND_LABELS,
     "role": ROLE_LABELS,
     "member_role": enums.HOUSEHOLD_ROLE_LABELS,
+    "contract": enums.CONTRACT_LABELS,
+    "l441_1": enums.L441_1_LABELS,
+    "reason": enums.REASON_LABELS,
     "role_short": ROLE_SHORT_LABELS,
     "financing": FINANCING_LABELS,
 }

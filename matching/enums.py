@@ -193,3 +193,44 @@ FLUX_STATUS_LABELS = {
     "bail_signe": "Bail signé",
     "retire": "Retiré",
 }
+
+# Employment contracts, in plain words.
+CONTRACT_LABELS = {
+    "cdi": "CDI (contrat à durée indéterminée)",
+    "cdd": "CDD (contrat à durée déterminée)",
+    "interim": "Intérim",
+    "stage": "Stage",
+    "apprentissage": "Apprentissage",
+    "chomage": "Demandeur d'emploi (chômage)",
+    "fonctionnaire": "Fonctionnaire",
+    "independant": "Indépendant, artisan, profession libérale",
+    "retraite": "Retraité",
+    "etudiant": "Étudiant",
+    "sans_activite": "Sans activité professionnelle",
+    "autre": "Autre situation",
+}
+
+# CCH L.441-1 priority situations in plain words, in the order of the enumeration
+# (docs/regulation.md, « Priorités légales »; lettering still to verify).
+L441_1_LABELS = {
+    "handicap": "Personne en situation de handicap, ou famille ayant à sa charge une personne "
+                "en situation de handicap",
+    "mal_loge_defavorise": "Personne mal logée ou défavorisée, ou rencontrant des difficultés "
+                           "financières ou d'insertion sociale",
+    "heberge_temporaire": "Personne hébergée ou logée temporairement dans un établissement ou un "
+                          "logement de transition",
+    "reprise_activite": "Personne reprenant une activité après une période de chômage de longue "
+                        "durée",
+    "logement_indigne": "Personne exposée à des situations d'habitat indigne",
+    "violences": "Personne victime de violences au sein du couple ou de la famille, ou menacée "
+                 "de mariage forcé",
+    "mineur_suroccupation": "Personne ayant à sa charge un enfant mineur et logée dans un "
+                            "logement suroccupé ou non décent",
+    "sans_logement": "Personne dépourvue de logement, y compris hébergée par des tiers",
+    "menace_expulsion": "Personne menacée d'expulsion sans relogement",
+    "sortie_appartement_therapeutique": "Personne sortant d'un appartement de coordination "
+                                        "thérapeutique",
+    "sortie_prostitution": "Personne engagée dans un parcours de sortie de la prostitution",
+    "traite_etres_humains": "Personne victime de la traite des êtres humains ou de proxénétisme",
+    "jeune_ase": "Jeune de moins de 21 ans pris en charge par l'aide sociale à l'enfance",
+}

@@ -30,22 +30,7 @@ LIST_OPERATORS = ("in", "not_in", "any_of", "all_of", "none_of")
 # professionnelle): same commune, another commune inside the EPCI, outside the EPCI.
 PORTEE_MOBILITE = ("meme_commune", "epci", "hors_epci", "inconnue")
 
-# CCH L.441-1 priority criteria, in the order of the enumeration (FORMATS.md priority.l441_1).
-L441_1_LABELS = {
-    "handicap": "Personne en situation de handicap ou famille ayant à charge une telle personne",
-    "mal_loge_defavorise": "Personne mal logée ou défavorisée, ou en difficulté d'insertion",
-    "heberge_temporaire": "Personne hébergée ou logée temporairement",
-    "reprise_activite": "Personne reprenant une activité après une période de chômage de longue durée",
-    "logement_indigne": "Personne exposée à des situations d'habitat indigne",
-    "violences": "Victime de violences conjugales ou menacée de mariage forcé",
-    "mineur_suroccupation": "Personne avec un mineur dans un logement sur-occupé ou indécent",
-    "sans_logement": "Personne dépourvue de logement, y compris hébergée par des tiers",
-    "menace_expulsion": "Personne menacée d'expulsion sans relogement",
-    "sortie_appartement_therapeutique": "Personne sortant d'un appartement de coordination thérapeutique",
-    "sortie_prostitution": "Personne engagée dans un parcours de sortie de la prostitution",
-    "traite_etres_humains": "Victime de la traite des êtres humains ou de proxénétisme",
-    "jeune_ase": "Jeune de moins de 21 ans anciennement pris en charge par l'aide sociale à l'enfance",
-}
+L441_1_LABELS = enums.L441_1_LABELS  # one source: matching/enums.py
 # Legal priorities a grid must weight (décret n° 2019-1378: the grid includes CCH L.441-1).
 LEGAL_PRIORITIES = ("dalo",) + enums.L441_1
 
