@@ -20,11 +20,11 @@ last value stops on 31 December of its year and asking the next year raises
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
