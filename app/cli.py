@@ -31,7 +31,7 @@ import_cli = AppGroup("import", help="Import de fichiers au format d'échange v1
 
 def _import(kind: str, path: str, fmt: str | None, epci: str | None) -> None:
     from app.extensions import db
-    from app.imports.services import import_records
+    from app.imports import import_records
 
 
     fmt = fmt or ("csv" if path.lower().endswith(".csv") else "jsonl")

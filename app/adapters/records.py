@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.demandes.models import Demande
+from app.flux.models import Convention
 from app.patrimoine.models import Logement
 from matching import records
 
@@ -67,6 +68,7 @@ def logement_record(lg: Logement) -> records.Logement:
         programme=lg.programme.name if lg.programme else None,
         commune=lg.commune_insee,
         zone=lg.zone,
+        zone_abc=lg.commune.zone_abc if lg.commune else None,
         qpv=lg.qpv,
         typology=lg.typology,
         rooms=lg.rooms,
@@ -78,4 +80,13 @@ def logement_record(lg: Logement) -> records.Logement:
         rent=lg.rent,
         charges=lg.charges,
         construction_year=lg.construction_year,
+    )
+
+
+def convention_record(c: Convention) -> records.Convention:
+    """The exchange record of a stored convention."""
+    return records.Convention(
+        id=c.ref, bailleur=c.bailleur.slug, reservataire=c.reservataire.slug,
+        reservataire_kind=c.reservataire.reservataire_kind, departement=c.departement,
+        year=c.year, share_percent=c.share_percent, origin=c.origin,
     )

@@ -1,13 +1,15 @@
-"""Exchange-format records (matching.records) → table rows, for bulk inserts.
+"""Exchange-format records (matching.records) → table rows and model objects.
 
-Imports and the demo loader both go through here, with Core ``executemany`` inserts: a
+Bulk paths (imports, the demo loader) build plain rows for Core ``executemany`` inserts: a
 département's file (10⁴–10⁵ demandes) loads in seconds instead of minutes with ORM objects.
+The portal writes one demande through ``apply_demande_record``; both share
+``record_columns``, so a field is mapped in one place.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,6 +64,39 @@ def record_columns(rec: records.Demande) -> dict[str, Any]:
         "labelled_by": rec.priority.labelled_by,
         "labelled_on": rec.priority.labelled_on,
     }
+
+
+def apply_demande_record(demande: Demande, rec: records.Demande,
+                         first_names: Sequence[str | None]) -> None:
+    """Write a record onto a demande: its columns and its parts (the one ORM write path;
+    bulk inserts use demande_rows)."""
+    for column, value in record_columns(rec).items():
+        setattr(demande, column, value)
+    for position, member in enumerate(rec.household):
+        first_name = first_names[position] if position < len(first_names) else None
+        demande.members.append(HouseholdMember(
+            position=position, role=member.role, first_name=first_name,
+            birth_date=member.birth_date, is_dependent=member.is_dependent,
+            has_disability=member.has_disability,
+        ))
+    demandeur = next(i for i, m in enumerate(rec.household) if m.role == "demandeur")
+    if demandeur < len(first_names) and first_names[demandeur]:
+        demande.first_name = first_names[demandeur]  # identity shown to staff
+    demande.reasons.extend(DemandeReason(reason=r) for r in dict.fromkeys(rec.reasons))
+    by_member = {e.member: e.contract for e in reversed(rec.employment)}  # first one wins
+    demande.employments.extend(
+        Employment(member_position=m, contract=c) for m, c in sorted(by_member.items())
+    )
+    demande.wished_communes.extend(
+        WishedCommune(rank=rank, commune_insee=c)
+        for rank, c in enumerate(dict.fromkeys(rec.wishes.communes), start=1)
+    )
+    demande.wished_typologies.extend(
+        WishedTypology(typology=t) for t in dict.fromkeys(rec.wishes.typologies)
+    )
+    demande.priority_criteria.extend(
+        PriorityCriterion(criterion=c) for c in dict.fromkeys(rec.priority.l441_1)
+    )
 
 
 def demande_rows(

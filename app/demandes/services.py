@@ -16,17 +16,11 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Organisation, User
 from app.adapters.records import demande_record
-from app.adapters.rows import record_columns
+from app.adapters.rows import apply_demande_record
 from app.audit.services import record as audit
 from app.demandes.models import (
     ACTIVE_DEMANDE_STATUSES,
     Demande,
-    DemandeReason,
-    Employment,
-    HouseholdMember,
-    PriorityCriterion,
-    WishedCommune,
-    WishedTypology,
 )
 from app.extensions import db
 from app.spaces.requester.demande_forms import CommuneInfo
@@ -156,7 +150,7 @@ def create_demande(user: User, epci: Organisation, record: records.Demande, *,
         rec = dataclasses.replace(record, id=nur, filed_on=today, renewed_on=None)
         demande = Demande(nur=nur, requester_id=user.id, epci_id=epci.id, status="active",
                           email=user.email)
-        _write_parts(demande, rec, first_names)
+        apply_demande_record(demande, rec, first_names)
         _write_identity(demande, identity)
         try:
             with db.session.begin_nested():  # a refused insert leaves the rest of the request
@@ -193,7 +187,7 @@ def update_demande(user: User, demande: Demande, record: records.Demande, *,
     identity_changed = identity is not None and any(
         getattr(demande, key) != value for key, value in identity.items()
     )
-    _write_parts(demande, rec, first_names)
+    apply_demande_record(demande, rec, first_names)
     _write_identity(demande, identity)
     db.session.flush()
     changed = sorted(name for name in after if after[name] != before.get(name))
@@ -208,38 +202,6 @@ def _write_identity(demande: Demande, identity: Mapping[str, str | None] | None)
     """Contact details of the requester (civility, last name, phone, address)."""
     for key, value in (identity or {}).items():
         setattr(demande, key, value)
-
-
-def _write_parts(demande: Demande, rec: records.Demande,
-                 first_names: Sequence[str | None]) -> None:
-    """Columns and parts of a demande from its record (the one write path)."""
-    for column, value in record_columns(rec).items():
-        setattr(demande, column, value)
-    for position, member in enumerate(rec.household):
-        first_name = first_names[position] if position < len(first_names) else None
-        demande.members.append(HouseholdMember(
-            position=position, role=member.role, first_name=first_name,
-            birth_date=member.birth_date, is_dependent=member.is_dependent,
-            has_disability=member.has_disability,
-        ))
-    demandeur = next(i for i, m in enumerate(rec.household) if m.role == "demandeur")
-    if demandeur < len(first_names) and first_names[demandeur]:
-        demande.first_name = first_names[demandeur]  # identity shown to staff
-    demande.reasons.extend(DemandeReason(reason=r) for r in dict.fromkeys(rec.reasons))
-    by_member = {e.member: e.contract for e in reversed(rec.employment)}  # first one wins
-    demande.employments.extend(
-        Employment(member_position=m, contract=c) for m, c in sorted(by_member.items())
-    )
-    demande.wished_communes.extend(
-        WishedCommune(rank=rank, commune_insee=c)
-        for rank, c in enumerate(dict.fromkeys(rec.wishes.communes), start=1)
-    )
-    demande.wished_typologies.extend(
-        WishedTypology(typology=t) for t in dict.fromkeys(rec.wishes.typologies)
-    )
-    demande.priority_criteria.extend(
-        PriorityCriterion(criterion=c) for c in dict.fromkeys(rec.priority.l441_1)
-    )
 
 
 def _sections(rec: records.Demande, first_names: list) -> Mapping[str, object]:

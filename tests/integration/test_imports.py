@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.demandes.models import Demande, HouseholdMember, WishedCommune
 from app.extensions import db
 from app.flux.models import Convention
-from app.imports.services import import_records
+from app.imports import import_records
 from app.patrimoine.models import Logement
 from tests.factories import CommuneFactory, OrganisationFactory
 
