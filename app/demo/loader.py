@@ -40,6 +40,7 @@ from app.models import (
     User,
 )
 from matching import records
+from matching.proposition import answer_due_on
 
 DEMO_PASSWORD = "Cotaflux-demo-2026"
 OPERATOR = {"slug": "cotaflux", "name": "Cotaflux (opérateur de la plateforme)", "kind": "operateur"}
@@ -53,7 +54,6 @@ DEMO_ACCOUNTS = (
     ("epci@demo.example.org", "Thomas Bernard", "epci", "orleans-metropole"),
     ("admin@demo.example.org", "Nadia Roussel", "admin", "cotaflux"),
 )
-ANSWER_DELAY_DAYS = 10  # the applicant has 10 days to answer a proposal (DOMAIN.md §6)
 
 
 def _d(value: str | date | None) -> date | None:
@@ -236,7 +236,7 @@ def _history(territory, orgs, logement_ids, demande_ids, echo) -> None:
                     "demande_id": demande_ids[proposal["demande"]],
                     "reservataire_id": reservataire_id, "cal_decision_id": None, "status": status,
                     "proposed_on": proposed_on,
-                    "answer_due_on": proposed_on + timedelta(days=ANSWER_DELAY_DAYS),
+                    "answer_due_on": answer_due_on(proposed_on),
                     "answered_on": _d(proposal.get("answered_on")), "refusal_id": None,
                 })
                 if accepted and leased_on:
