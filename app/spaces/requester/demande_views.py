@@ -27,12 +27,14 @@ from app.demandes.services import (
     update_demande,
 )
 from app.extensions import db
+from app.inputs import parse_int
 from app.spaces.requester.demande_forms import (
     DATALIST_ID,
     DemandeForm,
     ErrorSummary,
     initial_data,
 )
+from app.spaces.requester.demande_labels import MAX_MEMBERS
 from app.spaces.requester.views import bp
 
 MSG_DUPLICATE = (
@@ -108,8 +110,9 @@ def _row_buttons(form: DemandeForm) -> str | None:
         return new_row.role.id
     removed = request.form.get("remove_member")
     if removed is not None:
-        if removed.isdigit():
-            form.remove_member(int(removed))
+        index = parse_int(removed, minimum=0, maximum=MAX_MEMBERS)
+        if index is not None:
+            form.remove_member(index)
         return "add-member"
     return None
 
