@@ -28,6 +28,12 @@ def check_conventions(good: list[tuple[int, records.Convention]], report: Import
                 f"{c.reservataire} est de type {r.reservataire_kind}, pas {c.reservataire_kind}"))
         if c.id in taken:
             report.errors.append(LineError(line, "id", f"la convention {c.id} existe déjà"))
+        try:
+            flux.caps_for_year(c.year)
+        except flux.CapsUnavailable as exc:
+            report.errors.append(LineError(line, "year", str(exc)))
+    if report.errors:
+        return None
     # Caps hold over the conventions already stored plus the imported ones.
     stored = [convention_record(c) for c in db.session.scalars(select(Convention))]
     lines = {(c.bailleur, c.departement, c.year): line for line, c in good}

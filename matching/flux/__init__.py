@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-from . import caps as _caps
 from .apportionment import (
     HORS_FLUX_CATEGORIES,
     MUTATIONS_HORS_BASE,
@@ -38,7 +37,3 @@ __all__ = [
     "parse_vacancy", "participants_for",
 ]
 
-
-def __getattr__(name: str) -> float:
-    """``CAP_ETAT_TOTAL``, ``CAP_ETAT_AGENTS``, ``CAP_GARANTIE_EMPRUNT``: deprecated, this year's caps."""
-    return _caps.__getattr__(name)

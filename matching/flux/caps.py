@@ -66,18 +66,6 @@ def caps_for_year(year: int) -> Caps:
     return Caps(year, etat, agents, garantie, values)
 
 
-def __getattr__(name: str) -> float:
-    """Deprecated constants (``CAP_ETAT_TOTAL``…): the caps in force this year.
-
-    Kept for older importers; new code calls ``caps_for_year(year)``.
-    """
-    attribute = {"CAP_ETAT_TOTAL": "etat", "CAP_ETAT_AGENTS": "etat_agents",
-                 "CAP_GARANTIE_EMPRUNT": "garantie_emprunt"}.get(name)
-    if attribute is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(caps_for_year(date.today().year), attribute)
-
-
 @dataclass(frozen=True, slots=True)
 class CapViolation:
     code: str

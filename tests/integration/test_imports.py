@@ -117,6 +117,18 @@ def test_logements_need_a_known_bailleur_and_commune(territory):
     assert _count(Logement) == 1
 
 
+def test_a_convention_of_a_year_without_legal_caps_is_reported_on_its_line(territory):
+    OrganisationFactory(slug="habitat-loire", kind="bailleur")
+    OrganisationFactory(slug="etat-45", kind="reservataire", reservataire_kind="etat")
+    report = import_records("conventions", _jsonl(
+        {"id": "C-2019", "bailleur": "habitat-loire", "departement": "45", "year": 2019,
+         "origin": "autre", "reservataire": "etat-45", "reservataire_kind": "etat",
+         "share_percent": 25},
+    ))
+    assert [(e.line, e.path) for e in report.errors] == [(1, "year")]
+    assert _count(Convention) == 0
+
+
 def test_conventions_over_the_state_cap_are_refused(territory):
     OrganisationFactory(slug="habitat-loire", kind="bailleur")
     OrganisationFactory(slug="etat-45", kind="reservataire", reservataire_kind="etat")

@@ -87,5 +87,7 @@ def test_caps_follow_the_value_in_force_on_1_january_of_the_year(lower_state_cap
     assert "25 %" in violation.message
 
 
-def test_deprecated_constants_still_give_this_years_caps():
-    assert (flux.CAP_ETAT_TOTAL, flux.CAP_ETAT_AGENTS, flux.CAP_GARANTIE_EMPRUNT) == (30.0, 5.0, 20.0)
+def test_the_caps_of_a_year_come_from_the_dated_parameters():
+    caps = flux.caps_for_year(2026)
+    assert (caps.etat, caps.etat_agents, caps.garantie_emprunt) == (30.0, 5.0, 20.0)
+    assert all("R.441-5" in value.reference for value in caps.references)
