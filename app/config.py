@@ -85,6 +85,20 @@ class Config:
     # Retention of personal data of closed demandes (months) before purge.
     RETENTION_MONTHS = FromEnv("RETENTION_MONTHS", 24, int)
     PLATFORM_TODAY = FromEnv("PLATFORM_TODAY", None, empty_is_unset=True)  # ISO date; demos
+    # Largest request body (413 beyond). The forms need a few kB; 12 MB leaves room for the
+    # supporting documents a requester will upload (a few scanned pages).
+    MAX_CONTENT_LENGTH = FromEnv("MAX_CONTENT_LENGTH", 12 * 1024 * 1024, int)
+    # Outgoing mail (app.mail): "log" writes to the logger and an in-memory outbox; "smtp"
+    # sends through MAIL_SERVER.
+    MAIL_BACKEND = FromEnv("MAIL_BACKEND", "log")
+    MAIL_SERVER = FromEnv("MAIL_SERVER", "localhost")
+    MAIL_PORT = FromEnv("MAIL_PORT", 25, int)
+    MAIL_USE_TLS = FromEnv("MAIL_USE_TLS", False, _bool)  # STARTTLS
+    MAIL_USE_SSL = FromEnv("MAIL_USE_SSL", False, _bool)  # implicit TLS (port 465)
+    MAIL_USERNAME = FromEnv("MAIL_USERNAME", None, empty_is_unset=True)
+    MAIL_PASSWORD = FromEnv("MAIL_PASSWORD", None, empty_is_unset=True)
+    MAIL_DEFAULT_SENDER = FromEnv("MAIL_DEFAULT_SENDER", "Cotaflux <ne-pas-repondre@localhost>")
+    MAIL_TIMEOUT_SECONDS = FromEnv("MAIL_TIMEOUT_SECONDS", 10, int)
 
 
 class TestConfig(Config):
@@ -98,6 +112,7 @@ class TestConfig(Config):
     LOGIN_MAX_ATTEMPTS = 5
     LOGIN_MAX_ATTEMPTS_PER_CLIENT = 30
     LOGIN_WINDOW_SECONDS = 15 * 60
+    MAIL_BACKEND = "log"
 
 
 class ProductionConfig(Config):
@@ -112,6 +127,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_DOMAIN = None
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    MAIL_BACKEND = FromEnv("MAIL_BACKEND", "smtp")
 
 
 class ConfigError(RuntimeError):

@@ -19,7 +19,6 @@ from app.extensions import db
 
 WRONG_CREDENTIALS = "Adresse électronique ou mot de passe incorrect."
 WRONG_CURRENT_PASSWORD = "Le mot de passe actuel est incorrect."
-EMAIL_TAKEN = "Un compte existe déjà avec cette adresse."
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,14 @@ class AuthResult:
 
 
 class EmailTaken(Exception):
-    """An account already uses this e-mail address (compared case-insensitively)."""
+    """An account already uses this e-mail address (compared case-insensitively).
+
+    Never shown as such to the visitor (see spaces/auth/views.register): its owner is told
+    by e-mail instead."""
+
+    def __init__(self, email_key: str) -> None:
+        super().__init__(email_key)
+        self.email_key = email_key
 
 
 def normalise_email(email: str | None) -> str:
@@ -175,20 +181,29 @@ def set_password(user: User, password: str) -> None:
     db.session.flush()
 
 
-def email_taken(email: str) -> bool:
-    return _find_user(normalise_email(email)) is not None
+def existing_account(email: str) -> User | None:
+    """The account using this address (compared case-insensitively), if any."""
+    return _find_user(normalise_email(email))
 
 
 def register_requester(full_name: str, email: str, password: str) -> User:
-    """Create a requester (demandeur) account; raise EmailTaken if the address is in use."""
+    """Create a requester (demandeur) account; raise EmailTaken if the address is in use.
+
+    The password is hashed first in both cases, so that an address in use does not answer
+    faster than a new one (the page says the same in both cases: no account enumeration).
+    An address in use is audited (auth.register_existing) for its owner's sake."""
     email_key = normalise_email(email)
-    if email_taken(email_key):
+    password_hash = hash_password(password)
+    existing = existing_account(email_key)
+    if existing is not None:
+        record("auth.register_existing", entity_type="user", entity_id=str(existing.id))
+        db.session.flush()
         raise EmailTaken(email_key)
     user = User(
         email=email_key,
         full_name=full_name.strip(),
         role="demandeur",
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         password_changed_at=utcnow(),
     )
     try:
@@ -197,6 +212,8 @@ def register_requester(full_name: str, email: str, password: str) -> User:
             db.session.add(user)
             db.session.flush()
     except IntegrityError:
+        record("auth.register_existing", entity_type="user", email=email_key)
+        db.session.flush()
         raise EmailTaken(email_key) from None
     record("auth.register", actor=user, entity_type="user", entity_id=str(user.id))
     db.session.flush()

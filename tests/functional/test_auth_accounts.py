@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from app import mail
 from app.accounts import services
 from app.accounts.models import User
 from app.accounts.passwords import password_problems, verify_password
@@ -203,35 +204,99 @@ def test_wrong_current_passwords_are_throttled_like_sign_in(client, db_session):
 # --- registration -----------------------------------------------------------------------
 
 
-def test_registration_creates_a_signed_in_requester_with_an_argon2id_hash(client, db_session):
+CONFIRMATION = "Si cette adresse peut être utilisée, un message vous a été envoyé."
+
+
+@pytest.fixture
+def mail_outbox(app):
+    """The messages the "log" mail backend of the test configuration sent during the test."""
+    assert app.config["MAIL_BACKEND"] == "log"
+    mail.clear_outbox()
+    yield mail.outbox()
+    mail.clear_outbox()
+
+
+def test_registration_creates_a_requester_with_an_argon2id_hash_who_can_sign_in(
+    client, db_session, mail_outbox
+):
     response = register(client, email="  Camille.Martin@Example.ORG ")
 
-    assert response.status_code == 302 and response.headers["Location"] == "/mon-espace"
+    assert response.status_code == 200
+    assert CONFIRMATION in response.get_data(as_text=True)
     user = db_session.scalar(select(User).where(User.email == "camille.martin@example.org"))
     assert user.role == "demandeur" and user.full_name == "Camille Martin"
     assert user.membership is None
     assert user.password_hash.startswith("$argon2id$")
     assert verify_password(user.password_hash, NEW_PASSWORD)
-    page = client.get("/mon-espace").get_data(as_text=True)
-    assert "Camille Martin" in page and "Votre compte est créé" in page
     assert actions(db_session) == ["auth.register"]
     event = db_session.scalar(select(AuditEvent))
     assert event.actor_id == user.id and event.entity_id == str(user.id)
+    [welcome] = mail_outbox
+    assert welcome.to == "camille.martin@example.org"
+    assert "Votre compte demandeur est créé" in welcome.body
+    assert "http://localhost/connexion" in welcome.body
+    # Not signed in by the registration (see test_registration_answers_the_same_...);
+    # the account works with the chosen password.
+    assert client.get("/mon-espace").status_code == 302
+    assert sign_in(client, "camille.martin@example.org", NEW_PASSWORD).status_code == 302
+    assert "Camille Martin" in client.get("/mon-espace").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("typed", ["agent@example.org", "AGENT@Example.org"])  # any case
-def test_registration_refuses_an_address_already_in_use(client, db_session, typed):
-    UserFactory(email="agent@example.org", role="bailleur")
+def test_an_address_in_use_gets_no_account_and_its_owner_is_told_by_mail(
+    client, db_session, mail_outbox, typed
+):
+    owner = UserFactory(email="agent@example.org", role="bailleur")
     before = users_count(db_session)
 
     response = register(client, email=typed)
 
+    assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert response.status_code == 422
-    assert field_errors(page, "email") == ["Un compte existe déjà avec cette adresse."]
-    assert "Un compte existe déjà avec cette adresse." in summary(page)
-    assert users_count(db_session) == before and actions(db_session) == []
+    assert CONFIRMATION in page and "existe déjà" not in page
+    assert users_count(db_session) == before
+    assert actions(db_session) == ["auth.register_existing"]
+    assert db_session.scalar(select(AuditEvent)).entity_id == str(owner.id)
+    [notice] = mail_outbox
+    assert notice.to == "agent@example.org"
+    assert "Un compte existe déjà avec cette adresse" in notice.body
+    assert "votre compte n'a pas été modifié" in notice.body
+    db_session.refresh(owner)
+    assert verify_password(owner.password_hash, DEFAULT_PASSWORD)  # the password is unchanged
     assert client.get("/mon-espace").status_code == 302  # not signed in
+
+
+def test_registration_answers_the_same_bytes_for_a_new_and_a_used_address(
+    app, db_session, mail_outbox
+):
+    UserFactory(email="agent@example.org", role="bailleur")
+
+    answers = []
+    for email in ("nouvelle.personne@example.org", "agent@example.org"):
+        client = app.test_client()  # a fresh visitor each time
+        response = register(client, email=email)
+        answers.append((response.status_code, TOKEN.sub("", response.get_data(as_text=True)),
+                        response.headers.get("Location")))
+
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 200 and CONFIRMATION in answers[0][1]
+    assert [m.to for m in mail_outbox] == ["nouvelle.personne@example.org", "agent@example.org"]
+
+
+def test_a_mail_server_failure_changes_neither_the_answer_nor_the_account(
+    client, db_session, monkeypatch, app, caplog
+):
+    # A real SMTP attempt to a port where nothing listens: refused at once.
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", 1)
+
+    response = register(client)
+
+    assert response.status_code == 200
+    assert CONFIRMATION in response.get_data(as_text=True)
+    assert users_count(db_session) == 1
+    assert "registration mail not sent" in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -272,7 +337,7 @@ def test_registration_saves_nothing_when_it_fails_after_the_insert(client, db_se
 def test_simultaneous_registration_is_decided_by_the_unique_index(app, db_session, monkeypatch):
     # Both requests passed the duplicate check; the second insert hits the unique index.
     UserFactory(email="camille.martin@example.org")
-    monkeypatch.setattr(services, "email_taken", lambda email: False)
+    monkeypatch.setattr(services, "existing_account", lambda email: None)
 
     with app.test_request_context(), pytest.raises(services.EmailTaken):
         services.register_requester("Camille Martin", "camille.martin@example.org", NEW_PASSWORD)

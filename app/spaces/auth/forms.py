@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, Field, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms import BooleanField, Field
+from wtforms.validators import DataRequired, Email, EqualTo, ValidationError
 
 from app.accounts.passwords import MAX_LENGTH, MIN_LENGTH, password_problems
+from app.spaces.fields import EmailTextField, SecretField, TextField
+
+EMAIL_MAX_LENGTH = 254  # RFC 5321; the users.email column
+NAME_MAX_LENGTH = 200  # the users.full_name column
+PASSWORD_TOO_LONG = f"Le mot de passe ne doit pas dépasser {MAX_LENGTH} caractères."
 
 PASSWORD_HINT = (
     f"Au moins {MIN_LENGTH} caractères. Une phrase de plusieurs mots est facile à retenir "
@@ -14,30 +19,35 @@ PASSWORD_HINT = (
 )
 
 
-def _email_field() -> EmailField:
-    return EmailField(
+def _email_field() -> EmailTextField:
+    return EmailTextField(
         "Adresse électronique",
+        max_length=EMAIL_MAX_LENGTH,
+        too_long="Adresse électronique trop longue.",
         validators=[
             DataRequired("Indiquez votre adresse électronique."),
             Email("Adresse électronique invalide."),
-            Length(max=254, message="Adresse électronique trop longue."),
         ],
         filters=[lambda value: value.strip() if value else value],
         render_kw={"autocomplete": "email", "spellcheck": "false"},
     )
 
 
-def _new_password_field(label: str) -> PasswordField:
-    return PasswordField(
+def _new_password_field(label: str) -> SecretField:
+    return SecretField(
         label,
+        max_length=MAX_LENGTH,
+        too_long=PASSWORD_TOO_LONG,
         validators=[DataRequired("Choisissez un mot de passe.")],
         render_kw={"autocomplete": "new-password"},
     )
 
 
-def _confirmation_field() -> PasswordField:
-    return PasswordField(
+def _confirmation_field() -> SecretField:
+    return SecretField(
         "Confirmation du mot de passe",
+        max_length=MAX_LENGTH,
+        too_long=PASSWORD_TOO_LONG,
         validators=[
             DataRequired("Saisissez le mot de passe une seconde fois."),
             EqualTo("new_password", "Les deux mots de passe ne sont pas identiques."),
@@ -54,17 +64,21 @@ def _check_policy(field: Field, email: str | None) -> None:
 
 class LoginForm(FlaskForm):
     email = _email_field()
-    password = PasswordField(
+    password = SecretField(
         "Mot de passe",
-        validators=[DataRequired("Indiquez votre mot de passe."), Length(max=MAX_LENGTH)],
+        max_length=MAX_LENGTH,
+        too_long=PASSWORD_TOO_LONG,
+        validators=[DataRequired("Indiquez votre mot de passe.")],
         render_kw={"autocomplete": "current-password"},
     )
 
 
 class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField(
+    current_password = SecretField(
         "Mot de passe actuel",
-        validators=[DataRequired("Indiquez votre mot de passe actuel."), Length(max=MAX_LENGTH)],
+        max_length=MAX_LENGTH,
+        too_long=PASSWORD_TOO_LONG,
+        validators=[DataRequired("Indiquez votre mot de passe actuel.")],
         render_kw={"autocomplete": "current-password"},
     )
     new_password = _new_password_field("Nouveau mot de passe")
@@ -81,12 +95,10 @@ class PasswordChangeForm(FlaskForm):
 
 
 class RegistrationForm(FlaskForm):
-    full_name = StringField(
+    full_name = TextField(
         "Nom et prénom",
-        validators=[
-            DataRequired("Indiquez votre nom et votre prénom."),
-            Length(max=200, message="200 caractères au plus."),
-        ],
+        max_length=NAME_MAX_LENGTH,
+        validators=[DataRequired("Indiquez votre nom et votre prénom.")],
         filters=[lambda value: " ".join(value.split()) if value else value],
         render_kw={"autocomplete": "name"},
     )

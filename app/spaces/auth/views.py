@@ -10,7 +10,6 @@ from flask_login import current_user, login_user, logout_user
 from app.accounts.access import login_required, public
 from app.accounts.models import User
 from app.accounts.services import (
-    EMAIL_TAKEN,
     AuthResult,
     EmailTaken,
     authenticate,
@@ -20,6 +19,7 @@ from app.accounts.services import (
     set_password,
 )
 from app.boundary import ALWAYS, commit_rule
+from app.spaces.auth import mails
 from app.spaces.auth.forms import (
     PASSWORD_HINT,
     LoginForm,
@@ -114,6 +114,11 @@ def change_password():
 @bp.route("/inscription", methods=["GET", "POST"])
 @public
 def register():
+    """Requester self-registration, answering the same whether the address is new or not.
+
+    A new address gets its account (not signed in: the sign-in would show in the session
+    cookie, which is signed, not encrypted) and a welcome mail; an address in use gets no
+    account and its owner a mail. Both see the same confirmation page."""
     if current_user.is_authenticated:
         return redirect(url_for("portal.home"))
     form = RegistrationForm()
@@ -121,12 +126,11 @@ def register():
     if form.validate_on_submit():
         try:
             user = register_requester(form.full_name.data, form.email.data, form.new_password.data)
-        except EmailTaken:
-            form.email.errors.append(EMAIL_TAKEN)
+        except EmailTaken as taken:
+            mails.registration_on_existing_account(taken.email_key)
         else:
-            _start_session(user)
-            flash("Votre compte est créé. Vous pouvez maintenant déposer votre demande.", "success")
-            return redirect(url_for("portal.espace"))
+            mails.registration_welcome(user.email, user.full_name)
+        return render_template("auth/register_done.html")
     # 422 for a refused form: the request boundary rolls back, nothing is half-saved.
     status = 422 if form.is_submitted() else 200
     return render_template("auth/register.html", **context), status
