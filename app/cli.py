@@ -169,3 +169,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(import_cli)
+    from app.parameters import register_cli as register_parameters_cli
+
+    register_parameters_cli(app)
+    from app.cotation.cli import cotation_cli
+
+    app.cli.add_command(cotation_cli)

@@ -317,3 +317,32 @@ def cotation_batch(table: DemandeTable, grid: Grid, on: date,
     return BatchResult(grid.ref, on, score, base.astype(np.float64), prio, by_choice, applicable,
                        env.refusal_count)
 
+
+
+def verification_keys(grid: Grid) -> frozenset[str]:
+    """The ``verified`` keys a grid reads: a table that holds only these scores the same."""
+    keys: set[str] = set()
+
+    def walk(cond: Condition) -> None:
+        if isinstance(cond, AllOf | AnyOf):
+            for item in cond.items:
+                walk(item)
+        elif isinstance(cond, NotOf):
+            walk(cond.item)
+        elif isinstance(cond, Compare) and cond.source == "field" \
+                and cond.name.startswith(VERIFIED_PREFIX):
+            keys.add(cond.name[len(VERIFIED_PREFIX):])
+
+    def effect_keys(effect: Effect) -> None:
+        by = effect.by
+        if by is not None and by.source == "field" and by.name.startswith(VERIFIED_PREFIX):
+            keys.add(by.name[len(VERIFIED_PREFIX):])
+
+    for c in grid.criteria:
+        keys.update(c.verification_keys)
+        walk(c.when)
+        effect_keys(c.effect)
+    if grid.verified_file_bonus is not None:
+        keys.update(grid.verified_file_bonus.keys)
+        effect_keys(grid.verified_file_bonus.effect)
+    return frozenset(keys)

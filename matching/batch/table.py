@@ -45,7 +45,7 @@ def unbits(mask: int, vocabulary: Sequence[str]) -> tuple[str, ...]:
 class DemandeTable:
     """Columnar demandes: one numpy array per field, lists padded to a fixed width."""
 
-    ids: np.ndarray  # str
+    ids: np.ndarray  # record ids (str), or database keys (int64) when loaded from a database
     filed_on: np.ndarray  # datetime64[D]
     is_mutation: np.ndarray  # bool
     kind: np.ndarray  # int16, index in enums.HOUSING_KINDS
