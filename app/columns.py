@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, TypeDecorator
+from sqlalchemy import CheckConstraint, DateTime, TextClause, TypeDecorator, text
 
 
 def utcnow() -> datetime:
@@ -29,7 +29,21 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
+def sql_list(values: Iterable[str]) -> str:
+    """``('a', 'b')``: SQL string literals in parentheses, quotes doubled; one value is
+    ``('a')`` (a Python tuple's text would give ``('a',)``, which is not SQL)."""
+    items = [str(v) for v in values]
+    if not items:
+        raise ValueError("an SQL IN list needs at least one value")
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in items) + ")"
+
+
+def in_values(column: str, values: Iterable[str]) -> TextClause:
+    """``column IN (...)`` as a predicate for partial indexes (``postgresql_where=``,
+    ``sqlite_where=``), built from the status constants."""
+    return text(f"{column} IN {sql_list(values)}")
+
+
 def enum_check(column: str, values: Iterable[str], name: str | None = None) -> CheckConstraint:
     """A CHECK constraint keeping a text column within an enumeration of FORMATS.md."""
-    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
-    return CheckConstraint(f"{column} IN ({quoted})", name=name or f"{column}_enum")
+    return CheckConstraint(f"{column} IN {sql_list(values)}", name=name or f"{column}_enum")

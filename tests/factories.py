@@ -14,11 +14,17 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from app.accounts.models import Membership, Organisation, User
 from app.accounts.passwords import hash_password
-from app.attribution.models import CalDecision, CalSession, Designation
+from app.attribution.models import (
+    CalDecision,
+    CalSession,
+    Designation,
+    Proposal,
+    ProposalCandidate,
+)
 from app.audit.models import AuditEvent
 from app.demandes.models import Demande, HouseholdMember, WishedCommune
 from app.extensions import db
-from app.flux.models import Convention, Offre
+from app.flux.models import Convention, FluxEvent, Offre
 from app.patrimoine.models import Logement, Programme
 from app.territoire.models import Commune
 
@@ -205,3 +211,33 @@ class AuditEventFactory(Base):
     action = "auth.login"
     entity_type = "user"
     entity_id = factory.Sequence(str)
+
+
+class ProposalFactory(Base):
+    """A list of candidates proposed for an offer (add ProposalCandidateFactory rows)."""
+
+    class Meta:
+        model = Proposal
+
+    offre_id = factory.LazyFunction(lambda: OffreFactory(flux_status="en_cal").id)
+    source = "manuel"
+
+
+class ProposalCandidateFactory(Base):
+    class Meta:
+        model = ProposalCandidate
+
+    proposal_id = factory.LazyFunction(lambda: ProposalFactory().id)
+    demande_id = factory.LazyFunction(lambda: DemandeFactory().id)
+    rank = 1
+
+
+class FluxEventFactory(Base):
+    """An entry of the flux ledger; one that counts for a réservataire names its convention."""
+
+    class Meta:
+        model = FluxEvent
+
+    offre_id = factory.LazyFunction(lambda: OffreFactory().id)
+    kind = "mise_a_disposition"
+    occurred_on = date(2026, 3, 2)

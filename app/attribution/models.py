@@ -15,12 +15,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organisation
-from app.columns import UTCDateTime, enum_check, utcnow
+from app.columns import UTCDateTime, enum_check, in_values, sql_list, utcnow
 from app.demandes.models import Demande
 from app.extensions import db
 from app.flux.models import Offre
@@ -44,6 +43,11 @@ CAL_DECISION_LABELS = {
 ATTRIBUTION_STATUSES = ("proposee", "acceptee", "refusee", "annulee", "bail_signe", "terminee")
 ACTIVE_ATTRIBUTION_STATUSES = ("proposee", "acceptee", "bail_signe")
 CAL_SESSION_STATUSES = ("planifiee", "tenue", "close")
+# Decisions (d) and (e) are notified with their reasons (CCH R.441-3).
+CAL_DECISIONS_WITH_REASONS = ("non_attribution", "irrecevable")
+# At most three candidates per dwelling (CCH R.441-3); fewer only as a recorded exception.
+MAX_CANDIDATES = 3
+RANK_RANGE = f"rank BETWEEN 1 AND {MAX_CANDIDATES}"
 
 
 class Candidature(db.Model):
@@ -77,6 +81,8 @@ class Proposal(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     parameters: Mapped[dict] = mapped_column(JSON, default=dict)  # grid@version, policy, date
+    # Fewer than three candidates (CCH R.441-3): the exception, recorded once for the list.
+    fewer_than_three_reason: Mapped[str | None] = mapped_column(Text)
 
     candidates: Mapped[list[ProposalCandidate]] = relationship(
         order_by="ProposalCandidate.rank", cascade="all, delete-orphan"
@@ -88,7 +94,7 @@ class ProposalCandidate(db.Model):
     __table_args__ = (
         UniqueConstraint("proposal_id", "rank"),
         UniqueConstraint("proposal_id", "demande_id"),
-        CheckConstraint("rank >= 1", name="rank_positive"),
+        CheckConstraint(RANK_RANGE, name="rank_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,7 +113,12 @@ class Designation(db.Model):
     __tablename__ = "designations"
     __table_args__ = (
         UniqueConstraint("offre_id", "demande_id"),
-        CheckConstraint("rank >= 1", name="rank_positive"),
+        UniqueConstraint("offre_id", "rank"),
+        CheckConstraint(RANK_RANGE, name="rank_range"),
+        # One place per offer for the "fewer than three" exception: the rank-1 designation.
+        CheckConstraint(
+            "fewer_than_three_reason IS NULL OR rank = 1", name="exception_on_first_rank"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,7 +129,7 @@ class Designation(db.Model):
     designated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     designated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str | None] = mapped_column(Text)
-    # Fewer than three candidates (CCH R.441-3): the recorded exception.
+    # Fewer than three candidates (CCH R.441-3): the recorded exception, on the rank-1 row.
     fewer_than_three_reason: Mapped[str | None] = mapped_column(Text)
 
     offre: Mapped[Offre] = relationship()
@@ -152,6 +163,16 @@ class CalDecision(db.Model):
         CheckConstraint(
             "decision <> 'attribution_rang' OR rank IS NOT NULL", name="ranked_has_rank"
         ),
+        CheckConstraint(
+            f"decision NOT IN {sql_list(CAL_DECISIONS_WITH_REASONS)} "
+            "OR length(trim(coalesce(reasons, ''))) > 0",
+            name="refusal_has_reasons",
+        ),
+        CheckConstraint(
+            "decision <> 'attribution_sous_condition' "
+            "OR (length(trim(coalesce(condition, ''))) > 0 AND condition_deadline IS NOT NULL)",
+            name="conditional_has_condition",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -162,6 +183,8 @@ class CalDecision(db.Model):
     rank: Mapped[int | None] = mapped_column(Integer)
     reasons: Mapped[str | None] = mapped_column(Text)
     condition: Mapped[str | None] = mapped_column(Text)
+    # Date by which the condition of an attribution (c) must be met.
+    condition_deadline: Mapped[date | None] = mapped_column(Date)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     session: Mapped[CalSession] = relationship(back_populates="decisions")
@@ -179,8 +202,8 @@ class Attribution(db.Model):
             "uq_attributions_logement_active",
             "logement_id",
             unique=True,
-            sqlite_where=text(f"status IN {ACTIVE_ATTRIBUTION_STATUSES}"),
-            postgresql_where=text(f"status IN {ACTIVE_ATTRIBUTION_STATUSES}"),
+            sqlite_where=in_values("status", ACTIVE_ATTRIBUTION_STATUSES),
+            postgresql_where=in_values("status", ACTIVE_ATTRIBUTION_STATUSES),
         ),
     )
 
@@ -188,13 +211,13 @@ class Attribution(db.Model):
     offre_id: Mapped[int] = mapped_column(ForeignKey("offres.id"), index=True)
     logement_id: Mapped[int] = mapped_column(ForeignKey("logements.id"), index=True)
     demande_id: Mapped[int] = mapped_column(ForeignKey("demandes.id"), index=True)
-    reservataire_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
-    cal_decision_id: Mapped[int | None] = mapped_column(ForeignKey("cal_decisions.id"))
+    reservataire_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    cal_decision_id: Mapped[int | None] = mapped_column(ForeignKey("cal_decisions.id"), index=True)
     status: Mapped[str] = mapped_column(String(12), default="proposee")
     proposed_on: Mapped[date] = mapped_column(Date)
     answer_due_on: Mapped[date] = mapped_column(Date)
     answered_on: Mapped[date | None] = mapped_column(Date)
-    refusal_id: Mapped[int | None] = mapped_column(ForeignKey("refusals.id"))
+    refusal_id: Mapped[int | None] = mapped_column(ForeignKey("refusals.id"), index=True)
 
     offre: Mapped[Offre] = relationship()
     demande: Mapped[Demande] = relationship()

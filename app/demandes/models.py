@@ -15,12 +15,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organisation
-from app.columns import UTCDateTime, enum_check, utcnow
+from app.columns import UTCDateTime, enum_check, in_values, utcnow
 from app.extensions import db
 from matching import enums
 
@@ -64,8 +63,8 @@ class Demande(db.Model):
             "requester_id",
             "epci_id",
             unique=True,
-            sqlite_where=text("status IN ('brouillon', 'active')"),
-            postgresql_where=text("status IN ('brouillon', 'active')"),
+            sqlite_where=in_values("status", ACTIVE_DEMANDE_STATUSES),
+            postgresql_where=in_values("status", ACTIVE_DEMANDE_STATUSES),
         ),
     )
 
@@ -91,7 +90,9 @@ class Demande(db.Model):
     monthly_resources: Mapped[float | None] = _money()
     # Current housing.
     current_housing_kind: Mapped[str] = mapped_column(String(30))
-    current_commune_insee: Mapped[str | None] = mapped_column(ForeignKey("communes.insee"))
+    current_commune_insee: Mapped[str | None] = mapped_column(
+        ForeignKey("communes.insee"), index=True
+    )
     current_rooms: Mapped[int | None] = mapped_column(Integer)
     current_surface: Mapped[float | None] = mapped_column(Numeric(7, 2, asdecimal=False))
     current_rent: Mapped[float | None] = _money()
@@ -227,9 +228,9 @@ class Refusal(db.Model):
         ForeignKey("demandes.id", ondelete="CASCADE"), index=True
     )
     refused_on: Mapped[date] = mapped_column(Date)
-    offre_id: Mapped[int | None] = mapped_column(ForeignKey("offres.id"))
+    offre_id: Mapped[int | None] = mapped_column(ForeignKey("offres.id"), index=True)
     offer_ref: Mapped[str | None] = mapped_column(String(64))  # offers outside the platform
-    bailleur_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    bailleur_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     is_adapted: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str | None] = mapped_column(Text)
 

@@ -29,6 +29,7 @@ from app.models import (
     Bail,
     CalSession,
     Commune,
+    Convention,
     Demande,
     Designation,
     FluxEvent,
@@ -143,7 +144,7 @@ def _communes(territory: generate.Territory, orgs: dict[str, Organisation]) -> N
     qpv_communes = {q["commune"] for q in territory.qpv}
     db.session.execute(Commune.__table__.insert(), [
         {"insee": c["insee"], "name": c["name"], "departement": c["departement"],
-         "zone": c["zone"], "population": c["population"],
+         "zone": c["zone"], "zone_abc": c.get("zone_abc") or None, "population": c["population"],
          "epci_id": epci.id if c["is_epci_member"] else None,
          "has_qpv": c["insee"] in qpv_communes}
         for c in territory.communes
@@ -201,6 +202,10 @@ def _history(territory, orgs, logement_ids, demande_ids, echo) -> None:
     offres, attributions, baux, events = [], [], [], []
     start_offre = (db.session.scalar(select(func.max(Offre.id))) or 0) + 1
     start_attr = (db.session.scalar(select(func.max(Attribution.id))) or 0) + 1
+    # Flux events that count for a réservataire name their convention (bailleur × réservataire
+    # × year of the allocation, the one the generator drew the réservataire from).
+    convention_ids = {(b, r, y): i for i, b, r, y in db.session.execute(select(
+        Convention.id, Convention.bailleur_id, Convention.reservataire_id, Convention.year))}
     for allocs in by_logement.values():
         allocs.sort(key=lambda a: a["allocated_on"])
         for i, alloc in enumerate(allocs):
@@ -209,10 +214,12 @@ def _history(territory, orgs, logement_ids, demande_ids, echo) -> None:
             leased_on = _d(alloc.get("lease_signed_on"))
             reservataire = orgs.get(alloc["reservataire"])
             reservataire_id = reservataire.id if reservataire and reservataire.kind == "reservataire" else None
+            convention_id = convention_ids.get(
+                (orgs[alloc["bailleur"]].id, reservataire_id, allocated_on.year))
             offres.append({
                 "id": offre_id, "ref": alloc["offer"], "logement_id": logement_ids[alloc["logement"]],
                 "flux_status": "bail_signe" if leased_on else "attribue",
-                "reservataire_id": reservataire_id, "convention_id": None,
+                "reservataire_id": reservataire_id, "convention_id": convention_id,
                 "declared_on": allocated_on - timedelta(days=45),
                 "available_on": allocated_on - timedelta(days=10),
                 "designation_deadline": allocated_on - timedelta(days=15) if reservataire_id else None,
@@ -220,7 +227,7 @@ def _history(territory, orgs, logement_ids, demande_ids, echo) -> None:
                 "description": None, "created_at": datetime.now(UTC),
             })
             events.append({"offre_id": offre_id, "kind": "mise_a_disposition",
-                           "reservataire_id": reservataire_id,
+                           "reservataire_id": reservataire_id, "convention_id": convention_id,
                            "occurred_on": allocated_on - timedelta(days=45), "note": None})
             last = i == len(allocs) - 1
             for proposal in alloc.get("proposals", []):
@@ -244,11 +251,13 @@ def _history(territory, orgs, logement_ids, demande_ids, echo) -> None:
                     baux.append({"attribution_id": attr_id, "signed_on": leased_on,
                                  "starts_on": leased_on, "rent": lg["rent"], "charges": lg["charges"]})
             events.append({"offre_id": offre_id, "kind": "attribution",
-                           "reservataire_id": reservataire_id, "occurred_on": allocated_on,
+                           "reservataire_id": reservataire_id, "convention_id": convention_id,
+                           "occurred_on": allocated_on,
                            "note": None})
             if leased_on:
                 events.append({"offre_id": offre_id, "kind": "bail_signe",
-                               "reservataire_id": reservataire_id, "occurred_on": leased_on,
+                               "reservataire_id": reservataire_id, "convention_id": convention_id,
+                               "occurred_on": leased_on,
                                "note": None})
     for table, batch in ((Offre.__table__, offres), (Attribution.__table__, attributions),
                          (Bail.__table__, baux), (FluxEvent.__table__, events)):

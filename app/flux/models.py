@@ -16,12 +16,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organisation
-from app.columns import UTCDateTime, enum_check, utcnow
+from app.columns import UTCDateTime, enum_check, in_values, utcnow
 from app.extensions import db
 from app.patrimoine.models import Logement
 from matching import enums
@@ -82,8 +81,8 @@ class Offre(db.Model):
             "uq_offres_logement_open",
             "logement_id",
             unique=True,
-            sqlite_where=text(f"flux_status IN {OPEN_FLUX_STATUSES}"),
-            postgresql_where=text(f"flux_status IN {OPEN_FLUX_STATUSES}"),
+            sqlite_where=in_values("flux_status", OPEN_FLUX_STATUSES),
+            postgresql_where=in_values("flux_status", OPEN_FLUX_STATUSES),
         ),
     )
 
@@ -92,7 +91,7 @@ class Offre(db.Model):
     logement_id: Mapped[int] = mapped_column(ForeignKey("logements.id"), index=True)
     flux_status: Mapped[str] = mapped_column(String(20), default="a_orienter", index=True)
     reservataire_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
-    convention_id: Mapped[int | None] = mapped_column(ForeignKey("conventions.id"))
+    convention_id: Mapped[int | None] = mapped_column(ForeignKey("conventions.id"), index=True)
     declared_on: Mapped[date] = mapped_column(Date)
     available_on: Mapped[date] = mapped_column(Date)
     designation_deadline: Mapped[date | None] = mapped_column(Date)
@@ -109,15 +108,26 @@ class Offre(db.Model):
 
 class FluxEvent(db.Model):
     """Append-only ledger from which every flux count is derived (made available,
-    taken back, allocated, leased, withdrawn), per réservataire."""
+    taken back, allocated, leased, withdrawn), per réservataire.
+
+    The migrations install triggers that refuse UPDATE and DELETE on this table, as on
+    ``audit_events``: a mistake is corrected by a further event. An event that counts for a
+    réservataire names the convention it counts under."""
 
     __tablename__ = "flux_events"
-    __table_args__ = (enum_check("kind", FLUX_EVENT_KINDS),)
+    __table_args__ = (
+        enum_check("kind", FLUX_EVENT_KINDS),
+        CheckConstraint(
+            "reservataire_id IS NULL OR convention_id IS NOT NULL",
+            name="counted_has_convention",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     offre_id: Mapped[int] = mapped_column(ForeignKey("offres.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     reservataire_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    convention_id: Mapped[int | None] = mapped_column(ForeignKey("conventions.id"), index=True)
     occurred_on: Mapped[date] = mapped_column(Date, index=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str | None] = mapped_column(Text)
