@@ -1,13 +1,16 @@
-"""Session loading with revocable tokens, and HTTP security headers."""
+"""Session loading with revocable tokens, cross-site refusal, and HTTP security headers."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, render_template, session
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, jsonify, render_template, request, session
 from flask_login import user_logged_out
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import db, login_manager
+from app.inputs import parse_id, quote_prefix
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -21,12 +24,66 @@ def load_user(session_id: str):
     from app.accounts.models import User
 
     user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
+    user_key = parse_id(user_id)
+    if user_key is None or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, user_key)
     if user is None or not user.is_enabled or user.session_token != token:
         return None
     return user
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+CROSS_SITE_DETAIL = (
+    "Cette action a été envoyée depuis un autre site : elle est refusée par sécurité."
+)
+
+
+def cross_site_request() -> bool:
+    """Does a browser say this state-changing request comes from another site?
+
+    ``Sec-Fetch-Site: cross-site``, or an ``Origin`` other than this site's (``null``
+    included: sandboxed or opaque origins). Absent headers pass: non-browser clients and
+    older browsers send neither, and the CSRF token still protects the forms.
+    Behind a reverse proxy, the proxy must pass the public ``Host`` header through (nginx:
+    ``proxy_set_header Host $host``), or every browser POST looks cross-origin.
+    """
+    if request.method in SAFE_METHODS:
+        return False
+    if request.headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":
+        return True
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    parts = urlsplit(origin.strip())
+    if not parts.scheme or not parts.netloc:
+        return True  # "null" or malformed
+    return _origin(parts.scheme, parts.netloc) != _origin(request.scheme, request.host)
+
+
+def _origin(scheme: str, host: str) -> tuple[str, str]:
+    """(scheme, host) compared case-insensitively, the scheme's default port left out."""
+    scheme, host = scheme.lower(), host.lower()
+    default = {"http": ":80", "https": ":443"}.get(scheme)
+    if default and host.endswith(default):
+        host = host.removesuffix(default)
+    return scheme, host
+
+
+def _refuse_cross_site():
+    if not cross_site_request():
+        return None
+    current_app.logger.info("cross-site %s %s refused (Origin %r, Sec-Fetch-Site %r)",
+                            request.method, quote_prefix(request.path, 100),
+                            quote_prefix(request.headers.get("Origin"), 100),
+                            quote_prefix(request.headers.get("Sec-Fetch-Site"), 40))
+    if request.path.startswith("/api/"):
+        response = jsonify({"type": "about:blank", "title": "Forbidden", "status": 403,
+                            "detail": CROSS_SITE_DETAIL})
+        response.status_code = 403
+        response.mimetype = "application/problem+json"
+        return response
+    return render_template("auth/cross_site.html"), 403
 
 
 def install_security(app: Flask) -> None:
@@ -40,6 +97,10 @@ def install_security(app: Flask) -> None:
     login_manager.login_message = "Connectez-vous pour accéder à cette page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
+
+    # First of all before_request hooks, ahead of the CSRF check (registered by
+    # csrf.init_app): a cross-site request is a 403 whatever its token.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_cross_site)
 
     @user_logged_out.connect_via(app)
     def _clear(sender, user, **extra):
