@@ -85,7 +85,7 @@ def test_priority_reasons_dalo_first_then_l441_1():
     assert result.priority
     assert result.priority_reasons[0] == "Ménage reconnu prioritaire DALO"
     assert result.priority_reasons[1].startswith("L.441-1 : Personne en situation de handicap")
-    assert result.priority_reasons[2].startswith("L.441-1 : Victime de violences")
+    assert result.priority_reasons[2].startswith("L.441-1 : Personne victime de violences")
     assert not cotation(demande(), STRASBOURG, date(2025, 1, 10)).priority
 
 
