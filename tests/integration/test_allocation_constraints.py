@@ -4,8 +4,10 @@ exception, CAL decisions, the append-only flux ledger, the commune's zone A/B/C.
 
 from __future__ import annotations
 
+import csv
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, inspect, select, text
@@ -14,8 +16,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from app.adapters.records import logement_record
 from app.attribution.models import CalDecision, Designation, Proposal, ProposalCandidate
 from app.columns import in_values
+from app.demo.loader import load_demo
 from app.extensions import db
-from app.flux.models import FluxEvent
+from app.flux.models import Convention, FluxEvent, Offre
+from app.patrimoine.models import Logement
 from app.territoire.models import Commune
 from app.territoire.services import import_communes
 from tests.factories import (
@@ -31,6 +35,8 @@ from tests.factories import (
     ProposalCandidateFactory,
     ProposalFactory,
 )
+
+DEMO_COMMUNES = Path(__file__).resolve().parents[2] / "app" / "demo" / "data" / "communes.csv"
 
 
 def refused(session, *rows, error=IntegrityError):
@@ -317,3 +323,25 @@ def test_communes_import_without_the_column_keeps_the_known_zone_abc(db_session)
     assert report.errors == [] and report.updated == 1
     db.session.expire_all()
     assert db_session.get(Commune, "45903").zone_abc == "B2"
+
+
+# The demo territory ---------------------------------------------------------------------------
+
+
+def test_the_demo_stores_zone_abc_and_names_the_convention_of_each_counted_event(db_session):
+    load_demo(demandes=100, logements=100, echo=lambda _: None)
+    stored = dict(db_session.execute(select(Commune.insee, Commune.zone_abc)).all())
+    with open(DEMO_COMMUNES, encoding="utf-8") as f:
+        assert stored == {row["insee"]: row["zone_abc"] for row in csv.DictReader(f)}
+    assert stored["45234"] == "B1"  # Orléans
+
+    counted = db_session.execute(
+        select(FluxEvent.reservataire_id, Convention.reservataire_id, Convention.bailleur_id,
+               Logement.bailleur_id)
+        .join(Convention, Convention.id == FluxEvent.convention_id)
+        .join(Offre, Offre.id == FluxEvent.offre_id)
+        .join(Logement, Logement.id == Offre.logement_id)
+        .where(FluxEvent.reservataire_id.is_not(None))
+    ).all()
+    assert counted, "the demo history has events counted for réservataires"
+    assert all(r == conv_r and b == lg_b for r, conv_r, b, lg_b in counted)
