@@ -1,7 +1,7 @@
 """Conventions de réservation of the demo: bailleur × réservataire shares per year.
 
 Shares are demo assumptions; the legal caps on them are the engine's dated parameters
-(``matching.flux``; docs/regulation.md, « Gestion en flux »), looked up for each year.
+(``matching.flux``; docs/regulation.md, « Plafonds des réservations »), looked up for each year.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Demandes of the demo: households, incomes, wishes, priorities, history of the file.
 
-Records follow docs/formats.md (demande records) plus extension fields (``status``,
+Records follow docs/formats.md, « demande », plus extension fields (``status``,
 ``monthly_resources``, ``_identity``…). Incomes are placed around the engine's ceilings
 (``incomes``); everything else is a demo assumption.
 """

@@ -32,7 +32,7 @@ def generate_allocation_history(
     months: int = 12,
     conventions: Sequence[Mapping[str, Any]] = (),
 ) -> list[dict[str, Any]]:
-    """Past allocations (≈8–12 % yearly rotation); marks the allocated demandes ``attribuee``."""
+    """Past allocations (≈8–12 % yearly rotation); the allocated demandes become ``attribuee``."""
     start = on - timedelta(days=round(months * 30.44))
     by_typology: dict[str, list[int]] = defaultdict(list)
     for i, d in enumerate(demandes):
@@ -166,7 +166,7 @@ def _candidates(
     res_kind: str,
     cal_on: date,
 ) -> list[int]:
-    """Up to three candidates for one dwelling, best first (a plausible CAL ranking, not the matcher)."""
+    """Up to three candidates for one dwelling, best first (a plausible CAL ranking only)."""
     if not pool:
         return []
     latest = (cal_on - timedelta(days=30)).isoformat()

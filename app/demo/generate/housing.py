@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def current_housing(
     rng: random.Random, ctx: DemandContext, kind: str, size: int, age: int
 ) -> dict[str, Any]:
-    """The household's current housing of a given kind (docs/formats.md ``current_housing``)."""
+    """The household's current housing of a given kind (docs/formats.md, « demande »)."""
     if rng.random() < 0.12:
         commune = ctx.outside_by_pop(rng)
     else:

@@ -3,7 +3,8 @@
 The generator holds no regulatory figure: the household category comes from
 ``matching.household.categorie_menage`` and the PLAI and PLUS ceilings from
 ``matching.household.plafond``, i.e. the dated parameters of ``matching/parameters/``
-(docs/regulation.md, « Plafonds de ressources »). A date the parameters do not cover raises
+(docs/regulation.md, « Catégorie de ménage » and « Plafonds de ressources »), in the zone of
+the EPCI's communes. A date the parameters do not cover raises
 ``ParameterMissing``: the demo never falls back on an older ceiling.
 
 What is assumed here is only the *distribution* of incomes around those ceilings (demo

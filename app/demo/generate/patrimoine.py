@@ -1,7 +1,8 @@
 """The demo parc: programmes and logements of the three bailleurs.
 
 Mixes, surfaces, rents per m² and the spread over communes are demo assumptions, not
-statistics. Records follow docs/formats.md (logement records) plus extension fields.
+statistics. Records follow docs/formats.md, « logement et offre », plus extension fields;
+each logement is in its commune's zone (data/communes.csv).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from datetime import date
 from typing import Any
 
 from .draws import Weighted, code, days
-from .sources import member_communes, programme_names, qpv, streets
-from .territory import BAILLEURS, DEFAULT_ON, ZONE
+from .sources import member_communes, programme_names, qpv, streets, zones
+from .territory import BAILLEURS, DEFAULT_ON
 
 TYPOLOGY_MIX = {"T1": 0.08, "T2": 0.22, "T3": 0.36, "T4": 0.24, "T5": 0.08, "T6": 0.02}
 SURFACE_RANGE = {
@@ -161,7 +162,7 @@ def _logement(
         "programme_id": prg["id"],
         "address": prg["address"],
         "commune": prg["commune"],
-        "zone": ZONE,
+        "zone": zones()[prg["commune"]],
         "qpv": prg["qpv"],
         "qpv_name": prg["qpv_name"],
         "typology": typology,

@@ -80,3 +80,9 @@ def member_communes() -> list[dict[str, Any]]:
 def outside_communes() -> list[dict[str, Any]]:
     """Loiret communes outside the EPCI, for wishes and current addresses elsewhere."""
     return [c for c in communes() if not c["is_epci_member"]]
+
+
+@cache
+def zones() -> dict[str, str]:
+    """Zone of the income ceilings by commune INSEE code (data/communes.csv)."""
+    return {c["insee"]: c["zone"] for c in communes()}

@@ -10,9 +10,6 @@ from .sources import member_communes
 DEFAULT_ON = date(2026, 11, 28)  # the day the demo territory is a snapshot of
 DEPARTEMENT = "45"
 EPCI_SIREN = "244500468"  # Orléans Métropole, see data/SOURCES.md
-# Every commune of the territory is in zone "autres régions" of the income ceilings
-# (Centre-Val de Loire; docs/regulation.md, « Plafonds de ressources »).
-ZONE = "autres_regions"
 
 BAILLEURS = (  # fictional names, chosen not to impersonate real Loiret landlords
     {
@@ -95,3 +92,18 @@ def organisations() -> list[dict[str, Any]]:
         out.append({**r, "kind": "reservataire", "departement": DEPARTEMENT, "fictional": False})
     out.append({**epci(), "reservataire_kind": None, "fictional": False})
     return out
+
+
+def zone_of_the_epci() -> str:
+    """The zone of the income ceilings of the EPCI's communes (``zone`` in data/communes.csv).
+
+    One zone for the whole demo territory (Centre-Val de Loire is « autres régions »;
+    docs/regulation.md, « Zones »): incomes are placed against that zone's ceilings.
+    """
+    zones = {c["zone"] for c in member_communes()}
+    if len(zones) != 1:
+        raise ValueError(f"the demo EPCI's communes span several zones: {sorted(zones)}")
+    return zones.pop()
+
+
+ZONE = zone_of_the_epci()
