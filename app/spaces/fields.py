@@ -13,7 +13,16 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import date
 
-from wtforms import EmailField, Field, FieldList, Form, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    FieldList,
+    Form,
+    PasswordField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields import SelectMultipleField
 from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
@@ -105,6 +114,14 @@ class EmailTextField(BoundedText, EmailField):
 
 class SecretField(BoundedText, PasswordField):
     """A password input of at most ``max_length`` characters (never re-displayed)."""
+
+
+class CheckboxField(BooleanField):
+    """A single checkbox; its ``value`` attribute is always "y" (WTForms' own echoes
+    whatever was posted, however long)."""
+
+    def _value(self) -> str:
+        return "y"
 
 
 # --------------------------------------------------------------------------- numbers and dates

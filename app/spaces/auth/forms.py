@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field
+from wtforms import Field
 from wtforms.validators import DataRequired, Email, EqualTo, ValidationError
 
 from app.accounts.passwords import MAX_LENGTH, MIN_LENGTH, password_problems
-from app.spaces.fields import EmailTextField, SecretField, TextField
+from app.spaces.fields import CheckboxField, EmailTextField, SecretField, TextField
 
 EMAIL_MAX_LENGTH = 254  # RFC 5321; the users.email column
 NAME_MAX_LENGTH = 200  # the users.full_name column
@@ -105,7 +105,7 @@ class RegistrationForm(FlaskForm):
     email = _email_field()
     new_password = _new_password_field("Mot de passe")
     confirmation = _confirmation_field()
-    accept_terms = BooleanField(
+    accept_terms = CheckboxField(
         "J'accepte les conditions d'utilisation de la plateforme et le traitement de mes "
         "données personnelles pour l'instruction de ma demande de logement.",
         validators=[

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from wtforms import BooleanField, FieldList, Form, FormField
+from wtforms import FieldList, Form, FormField
 from wtforms.validators import Optional, Regexp, ValidationError
 
 from app.inputs import quote_prefix
@@ -20,6 +20,7 @@ from app.spaces.fields import (
     AmountField,
     BoundedFieldList,
     CheckboxesField,
+    CheckboxField,
     ChoiceField,
     FrenchDateField,
     TextField,
@@ -145,8 +146,8 @@ class MemberForm(Form):
         validators=[required("Indiquez la date de naissance.")],
         render_kw={"inputmode": "numeric", "placeholder": "JJ/MM/AAAA"},
     )
-    is_dependent = BooleanField("Personne à charge")
-    has_disability = BooleanField("En situation de handicap")
+    is_dependent = CheckboxField("Personne à charge")
+    has_disability = CheckboxField("En situation de handicap")
 
     def is_blank(self) -> bool:
         return (
@@ -255,7 +256,7 @@ class EmploymentSection:
         filters=[lambda v: re.sub(r"[\s\u00a0]", "", v) if isinstance(v, str) else v],
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
-    contributes_action_logement = BooleanField(
+    contributes_action_logement = CheckboxField(
         "L'employeur cotise à Action Logement (entreprise privée non agricole de 50 salariés "
         "ou plus)"
     )
@@ -281,7 +282,7 @@ class WishesSection:
             f"principale{'s' if t != 'T1' else ''})" for t in enums.TYPOLOGIES}))
     max_rent = AmountField("Loyer maximum souhaité, charges comprises (€ par mois, facultatif)",
                            maximum=100_000)
-    needs_accessible = BooleanField(
+    needs_accessible = CheckboxField(
         "J'ai besoin d'un logement adapté à une personne à mobilité réduite"
     )
 
@@ -318,7 +319,7 @@ class WishesSection:
 
 
 class PrioritySection:
-    dalo = BooleanField("Le ménage est reconnu prioritaire au titre du droit au logement "
+    dalo = CheckboxField("Le ménage est reconnu prioritaire au titre du droit au logement "
                         "opposable (DALO)")
     l441_1 = CheckboxesField("Situations prioritaires (article L.441-1 du code de la construction "
                              "et de l'habitation)", choices=choices(L441_1_LABELS))
