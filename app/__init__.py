@@ -31,12 +31,14 @@ def create_app(config: str | type | dict | None = None) -> Flask:
 
     from app import models  # noqa: F401  (register every table on the metadata)
     from app.accounts.access import install_access_control
+    from app.parameters import install_parameters
     from app.security import install_security
     from app.web import install_web
 
     install_security(app)
     install_access_control(app)
     install_web(app)
+    install_parameters(app)
     _register_blueprints(app)
     _register_cli(app)
     return app

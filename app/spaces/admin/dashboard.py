@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from app import parameters
 from app.accounts.models import ROLES, Membership, Organisation, User
 from app.audit.models import AuditEvent
+from app.clock import platform_today
 from app.extensions import db
 
 LATEST_EVENTS = 20
@@ -47,3 +49,9 @@ def home_summary(user: User) -> dict:
         "users_total": sum(totals.values()),
         "events": [{"event": e, "actor": a, "organisation": n} for e, a, n in events],
     }
+
+
+def regulatory_status() -> parameters.Status:
+    """The regulatory figures the home warns about: gaps of this year and, from 1 December,
+    of the coming one (app.parameters)."""
+    return parameters.status(platform_today())

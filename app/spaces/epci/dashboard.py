@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from app import parameters
 from app.accounts.models import User
+from app.clock import platform_today
 from app.demandes.models import Demande, WishedCommune
 from app.extensions import db
 from app.territoire.models import Commune
@@ -45,3 +47,7 @@ def home_summary(user: User) -> dict:
     }
 
 
+def regulatory_status() -> parameters.Status:
+    """The regulatory figures the home warns about: gaps of this year and, from 1 December,
+    of the coming one (app.parameters)."""
+    return parameters.status(platform_today())

@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.accounts.access import roles_required
 from app.audit.services import record
 from app.demandes.queries import territory_demande
-from app.spaces.epci.dashboard import home_summary
+from app.spaces.epci.dashboard import home_summary, regulatory_status
 from app.spaces.epci.forms import DemandeSearchForm
 from app.web import or_404
 
@@ -18,7 +18,8 @@ bp = Blueprint("epci", __name__)
 @bp.route("/")
 @roles_required("epci")
 def home():
-    return render_template("epci/home.html", summary=home_summary(current_user))
+    return render_template("epci/home.html", summary=home_summary(current_user),
+                           regulation=regulatory_status())
 
 
 @bp.route("/demandes")
