@@ -29,7 +29,12 @@ from matching import enums
 OPEN_FLUX_STATUSES = ("a_orienter", "oriente", "repris_bailleur", "designe", "en_cal")
 # Reasons to take a vacancy out of the flux calculation base (CCH R.441-5).
 BASE_EXCLUSIONS = ("mutation", "relogement_npnru", "relogement_orcod")
-FLUX_EVENT_KINDS = ("mise_a_disposition", "reprise", "attribution", "bail_signe", "retrait")
+# The ledger's events (app/flux/ledger.py). "mise_a_disposition" is the orientation of a vacancy
+# to a réservataire, or to the bailleur's own share when it names none.
+FLUX_EVENT_KINDS = (
+    "hors_flux", "mise_a_disposition", "reprise", "designation", "decision_cal", "proposition",
+    "acceptation", "refus", "attribution", "bail_signe", "retrait", "visite",
+)
 
 
 class Convention(db.Model):
@@ -131,3 +136,10 @@ class FluxEvent(db.Model):
     occurred_on: Mapped[date] = mapped_column(Date, index=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str | None] = mapped_column(Text)
+    # Who recorded it (None for the platform's scheduled commands and imports).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # What the event carries besides its counts: the orientation's reason and figures, an
+    # override and its written reason, the demande concerned, the decision…
+    details: Mapped[dict | None] = mapped_column(JSON)
+
+    offre: Mapped[Offre] = relationship()
