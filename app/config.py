@@ -88,6 +88,10 @@ class Config:
     # Largest request body (413 beyond). The forms need a few kB; 12 MB leaves room for the
     # supporting documents a requester will upload (a few scanned pages).
     MAX_CONTENT_LENGTH = FromEnv("MAX_CONTENT_LENGTH", 12 * 1024 * 1024, int)
+    # Uploaded files (supporting documents, offer photos and plans): stored outside the web
+    # root, under random names, served only through views that check who may see them.
+    UPLOAD_FOLDER = FromEnv("UPLOAD_FOLDER", str(INSTANCE / "uploads"))
+    UPLOAD_MAX_BYTES = FromEnv("UPLOAD_MAX_BYTES", 8 * 1024 * 1024, int)
     # Outgoing mail (app.mail): "log" writes to the logger and an in-memory outbox; "smtp"
     # sends through MAIL_SERVER.
     MAIL_BACKEND = FromEnv("MAIL_BACKEND", "log")
