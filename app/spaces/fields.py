@@ -97,8 +97,9 @@ class BoundedText:
     def pre_validate(self, form):
         super().pre_validate(form)
         if getattr(self, "too_long_value", False):
+            typed = self.raw_data[0] if self.raw_data else self.data
             raise StopValidation(self.too_long.format(
-                max_length=self.max_length, value=quote_prefix(self.data)))
+                max_length=self.max_length, value=quote_prefix(typed)))
 
     def _value(self) -> str:
         return super()._value()[: self.max_length]

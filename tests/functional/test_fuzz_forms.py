@@ -232,3 +232,40 @@ def test_hostile_input_never_causes_a_server_error(app, client, world, monkeypat
         post(values)
 
     post_hostile()
+
+
+# ----------------------------------------------------------------------------- the reported cases
+
+
+def test_a_territory_id_beyond_64_bits_is_refused_next_to_the_field(app, client, world,
+                                                                    monkeypatch):
+    monkeypatch.setitem(app.config, "PLATFORM_TODAY", "2026-03-02")
+    other = UserFactory(role="demandeur")
+    login(client, other)
+    page = client.get("/mon-espace/demande/nouvelle").get_data(as_text=True)
+    data = {**FormFields(page).values, "epci": "9223372036854775808", "communes-0": "45234",
+            "csrf_token": TOKEN.search(page).group(1), "save": "1"}
+
+    response = client.post("/mon-espace/demande/nouvelle", data=data)
+
+    assert response.status_code == 422
+    assert "Choisissez une valeur dans la liste proposée." in response.get_data(as_text=True)
+
+
+def test_a_10000_character_commune_code_is_quoted_by_a_short_prefix(app, client, world,
+                                                                     monkeypatch):
+    monkeypatch.setitem(app.config, "PLATFORM_TODAY", "2026-03-02")
+    login(client, world.requester)
+    url = f"/mon-espace/demande/{world.demande.nur}/modifier"
+    page = client.get(url).get_data(as_text=True)
+    code = "4" * 10_000
+    data = {**FormFields(page).values, "communes-1": code,
+            "csrf_token": TOKEN.search(page).group(1), "save": "1"}
+
+    response = client.post(url, data=data)
+
+    assert response.status_code == 422
+    text = html.unescape(response.get_data(as_text=True))
+    assert f"Commune inconnue : {'4' * 40}…." in text
+    assert "4" * 41 not in text
+    assert len(response.data) < 60_000  # the page without the echo (it was 57 KB + the echo)

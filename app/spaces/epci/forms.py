@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from wtforms import Form, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import Form
+from wtforms.validators import DataRequired
+
+from app.spaces.fields import TextField, strip
 
 
 class DemandeSearchForm(Form):
     """Search a demande by its NUR (a GET form: it changes nothing, so no CSRF token)."""
 
-    nur = StringField(
+    nur = TextField(
         "Numéro unique (NUR)",
-        validators=[DataRequired("Indiquez le numéro unique de la demande."), Length(max=32)],
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        max_length=32,  # the demandes.nur column
+        too_long="Un numéro unique compte au plus 32 caractères.",
+        validators=[DataRequired("Indiquez le numéro unique de la demande.")],
+        filters=[strip],
     )
