@@ -45,5 +45,5 @@ def in_values(column: str, values: Iterable[str]) -> TextClause:
 
 
 def enum_check(column: str, values: Iterable[str], name: str | None = None) -> CheckConstraint:
-    """A CHECK constraint keeping a text column within an enumeration of FORMATS.md."""
+    """A CHECK constraint keeping a text column within an enumeration of docs/formats.md."""
     return CheckConstraint(f"{column} IN {sql_list(values)}", name=name or f"{column}_enum")

@@ -1,4 +1,4 @@
-"""``python -m matching``: the domain engine on JSON Lines / CSV (FORMATS.md)."""
+"""``python -m matching``: the domain engine on JSON Lines / CSV (docs/formats.md)."""
 
 from __future__ import annotations
 

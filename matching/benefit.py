@@ -1,4 +1,4 @@
-"""Housing benefit (APL / AL) estimation behind an interface (DOMAIN.md §3.4).
+"""Housing benefit (APL / AL) estimation behind an interface (docs/regulation.md, « Taux d'effort et reste à vivre »).
 
 The platform ships no estimator: OpenFisca-France (``aide_logement``) is heavy and pins
 pytest/numpy versions, so it will come as an optional extra implementing this protocol.

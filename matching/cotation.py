@@ -78,7 +78,7 @@ class Cotation:
     refusals_counted: int
 
     def to_json(self, all_lines: bool = False) -> dict[str, Any]:
-        """Exchange-format output (FORMATS.md); ``all_lines`` adds the criteria that did not apply."""
+        """Exchange-format output (docs/formats.md); ``all_lines`` adds the criteria that did not apply."""
         lines = [ln for ln in self.criteria if ln.applied or all_lines]
         return {
             "id": self.demande_id,
@@ -158,7 +158,7 @@ def counted_refusals(demande: Demande, grid: Grid, on: date) -> list[Refusal]:
 
 
 def mobility_scope(current: str | None, wished: str, epci: frozenset[str] | None) -> str:
-    """Wished commune vs current one: meme_commune, epci, hors_epci or inconnue (DOMAIN.md §4.2)."""
+    """Wished commune vs current one: meme_commune, epci, hors_epci or inconnue (docs/regulation.md, « Grille de Strasbourg »)."""
     if current is None:
         return "inconnue"
     if current == wished:

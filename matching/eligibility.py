@@ -44,7 +44,7 @@ from .household import (
 from .policy import Policy, TypologyTable
 from .records import Demande, Logement
 
-# Reason codes, in the order the checks run (FORMATS.md lists the first seven kinds).
+# Reason codes, in the order the checks run (docs/formats.md lists the first seven kinds).
 REASON_LABELS: Mapping[str, str] = MappingProxyType({
     "plafond_depasse": "plafond de ressources dépassé",
     "plafond_non_fourni": "plafond de ressources non disponible pour ce financement",
@@ -74,7 +74,7 @@ class Reason:
     figures: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def to_json(self) -> dict[str, Any]:
-        """``{"code", "message", **figures}`` (FORMATS.md output of ``eligibility``)."""
+        """``{"code", "message", **figures}`` (docs/formats.md output of ``eligibility``)."""
         return {"code": self.code, "message": self.message, **self.figures}
 
 
@@ -129,7 +129,7 @@ class Eligibility:
         return self.plafond.parameters if self.plafond else ()
 
     def to_json(self) -> dict[str, Any]:
-        """One output line of ``python -m matching eligibility`` (FORMATS.md, plus extra fields)."""
+        """One output line of ``python -m matching eligibility`` (docs/formats.md, plus extra fields)."""
         return {
             "id": self.demande_id,
             "offer": self.offre_id,

@@ -1,4 +1,4 @@
-"""Enumerations of the exchange format v1 (shared/FORMATS.md).
+"""Enumerations of the exchange format v1 (docs/formats.md).
 
 Values are the contract: French legal values, kept exactly. The web application imports
 these tuples so that database CHECK constraints, forms and the exchange format agree.
@@ -118,7 +118,7 @@ CONVENTION_ORIGINS = ("garantie_emprunt", "financement", "apport_foncier", "autr
 
 COUNTS_ON = ("mise_a_disposition", "attribution", "bail_signe")
 
-# French labels for the interface (plain language, see DOMAIN.md §9 "small communes").
+# French labels for the interface (plain language, see docs/regulation.md, « Exigences du terrain »).
 HOUSEHOLD_ROLE_LABELS = {
     "demandeur": "Demandeur",
     "conjoint": "Conjoint, concubin ou partenaire de Pacs",

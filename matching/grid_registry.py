@@ -26,7 +26,7 @@ OPERATORS: dict[str, tuple[str, ...]] = {
 ALL_OPERATORS = tuple(sorted({op for ops in OPERATORS.values() for op in ops}))
 LIST_OPERATORS = ("in", "not_in", "any_of", "all_of", "none_of")
 
-# Scope of a wished commune relative to the current one (DOMAIN.md §4.2, mobilité
+# Scope of a wished commune relative to the current one (docs/regulation.md, « Grille de Strasbourg », mobilité
 # professionnelle): same commune, another commune inside the EPCI, outside the EPCI.
 PORTEE_MOBILITE = ("meme_commune", "epci", "hors_epci", "inconnue")
 

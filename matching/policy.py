@@ -1,7 +1,7 @@
 """Eligibility policy of a bailleur or réservataire: thresholds, checks and filters as data.
 
 Thresholds are local choices, not law: the defaults come from the Eurométropole de
-Strasbourg grid quoted in DOMAIN.md §3.4 and §4.2 (taux d'effort 33 %, reste à vivre
+Strasbourg grid quoted in docs/regulation.md, « Taux d'effort et reste à vivre » and « Grille de Strasbourg » (taux d'effort 33 %, reste à vivre
 10 €/day/consumption unit "en référence au seul FSL").
 """
 
@@ -17,9 +17,9 @@ from . import enums
 from . import parameters as params
 from .records import Demande
 
-# DOMAIN.md §3.4: "a common threshold is 30–35 %"; Strasbourg's grid uses 33 %.
+# docs/regulation.md, « Taux d'effort et reste à vivre »: "a common threshold is 30–35 %"; Strasbourg's grid uses 33 %.
 DEFAULT_MAX_TAUX_EFFORT = 0.33
-# DOMAIN.md §3.4: Strasbourg's grid uses 10 €/day/UC "en référence au seul FSL".
+# docs/regulation.md, « Taux d'effort et reste à vivre »: Strasbourg's grid uses 10 €/day/UC "en référence au seul FSL".
 DEFAULT_MIN_RESTE_A_VIVRE = 10.0
 TYPOLOGY_PARAMETER = "typologie.adequation"
 
@@ -78,7 +78,7 @@ RESERVATAIRE_FILTERS: Mapping[str, ReservataireFilter] = MappingProxyType({
     )
 })
 
-# Defaults keyed by réservataire kind (FORMATS.md `reservataire_kind`). "agent_public" is not a
+# Defaults keyed by réservataire kind (docs/formats.md `reservataire_kind`). "agent_public" is not a
 # default for etat_agents: the exchange format only knows "fonctionnaire" contracts, which would
 # wrongly exclude contractual State agents.
 DEFAULT_RESERVATAIRE_FILTERS: Mapping[str, tuple[str, ...]] = MappingProxyType({

@@ -96,7 +96,7 @@ class Demande:
     renewed_on: date | None = None
     is_mutation: bool = False
     rfr_n1: float | None = None
-    # Income of the last 12 months (DOMAIN.md §3.2 exception); optional extension field.
+    # Income of the last 12 months (docs/regulation.md, « Revenu retenu »); optional extension field.
     resources_last_12_months: float | None = None
     monthly_resources: float | None = None
     reasons: tuple[str, ...] = ()
@@ -302,7 +302,7 @@ def _list(value: Any, path: str) -> list[Any]:
 
 
 def parse_demande(obj: Mapping[str, Any]) -> Demande:
-    """Validate one demande record (FORMATS.md) and build the domain object."""
+    """Validate one demande record (docs/formats.md) and build the domain object."""
     obj = _obj(obj, "")
     ident = _str(_req(obj, "id", ""), "id")
     filed_on = _date(_req(obj, "filed_on", ""), "filed_on")
@@ -427,7 +427,7 @@ def parse_demande(obj: Mapping[str, Any]) -> Demande:
 
 
 def parse_logement(obj: Mapping[str, Any]) -> Logement:
-    """Validate one logement / offre record (FORMATS.md)."""
+    """Validate one logement / offre record (docs/formats.md)."""
     obj = _obj(obj, "")
     typology = _enum(_req(obj, "typology", ""), enums.TYPOLOGIES, "typology")
     flux_status = (
@@ -462,7 +462,7 @@ def parse_logement(obj: Mapping[str, Any]) -> Logement:
 
 
 def parse_convention(obj: Mapping[str, Any]) -> Convention:
-    """Validate one convention record (FORMATS.md)."""
+    """Validate one convention record (docs/formats.md)."""
     obj = _obj(obj, "")
     share = _number(_req(obj, "share_percent", ""), "share_percent")
     if share > 100:

@@ -1,4 +1,4 @@
-"""Demandes de logement social and their parts (FORMATS.md demande)."""
+"""Demandes de logement social and their parts (docs/formats.md demande)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Patrimoine: programmes (residences) and logements (FORMATS.md logement fields)."""
+"""Patrimoine: programmes (residences) and logements (docs/formats.md logement fields)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from app.extensions import db
 from app.territoire.models import Commune
 from matching import enums
 
-# Why a dwelling is outside the flux (décret n° 2020-145; DOMAIN.md §5).
+# Why a dwelling is outside the flux (décret n° 2020-145; docs/regulation.md, « Assiette du flux »).
 HORS_FLUX_REASONS = ("defense_securite", "vente", "demolition")
 
 
@@ -62,7 +62,7 @@ class Logement(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ref: Mapped[str] = mapped_column(String(64))  # the bailleur's id (FORMATS.md `id`)
+    ref: Mapped[str] = mapped_column(String(64))  # the bailleur's id (docs/formats.md `id`)
     bailleur_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"), index=True)
     commune_insee: Mapped[str] = mapped_column(ForeignKey("communes.insee"), index=True)

@@ -1,4 +1,4 @@
-"""Input/output helpers shared by the subcommands (FORMATS.md: errors and exit status)."""
+"""Input/output helpers shared by the subcommands (docs/formats.md: errors and exit status)."""
 
 from __future__ import annotations
 

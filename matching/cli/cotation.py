@@ -1,4 +1,4 @@
-"""Subcommands ``cotation``, ``grids``, ``grid-check`` and ``simulate`` (FORMATS.md contract)."""
+"""Subcommands ``cotation``, ``grids``, ``grid-check`` and ``simulate`` (docs/formats.md contract)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``python -m matching eligibility``: verdict of each demande for one offer (FORMATS.md).
+"""``python -m matching eligibility``: verdict of each demande for one offer (docs/formats.md).
 
 Reads demandes (JSON Lines or CSV) from a file or standard input and writes one JSON line per
 demande: ``{"id", "eligible", "category", "plafond", "rfr_used", "taux_effort",

@@ -1,4 +1,4 @@
-"""Invariants held by the database itself, not only by forms (ENGINEERING.md "Database")."""
+"""Invariants held by the database itself, not only by forms (docs/architecture.md, « Database »)."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def test_one_active_attribution_per_logement(db_session):
 @pytest.mark.parametrize(
     "column, value",
     [
-        ("typology", "T9"),  # not an enumeration value of FORMATS.md
+        ("typology", "T9"),  # not an enumeration value of docs/formats.md
         ("financing", "PLX"),
         ("zone", "lune"),
         ("rent", -1),  # negative amounts are refused

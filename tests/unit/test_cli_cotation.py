@@ -1,4 +1,4 @@
-"""Command line: cotation, grids, grid-check, simulate (FORMATS.md contract)."""
+"""Command line: cotation, grids, grid-check, simulate (docs/formats.md contract)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``python -m matching eligibility``: output lines, error lines and exit status (FORMATS.md)."""
+"""``python -m matching eligibility``: output lines, error lines and exit status (docs/formats.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Household category and income retained: YAML cases plus invariants (DOMAIN.md §3.1–3.2)."""
+"""Household category and income retained: YAML cases plus invariants (docs/regulation.md, « Catégorie de ménage » and « Revenu retenu »)."""
 
 from __future__ import annotations
 

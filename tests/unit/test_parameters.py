@@ -187,7 +187,7 @@ def test_caf_occupancy_norm_and_refusal_delay():
 
 
 def test_irl_chain_reproduces_plus_autres_regions_categorie_1():
-    # DOMAIN.md §3.2: 21 878 (2023) → 22 642 (2024) → 23 201 (2025) → 23 403 (2026).
+    # docs/regulation.md, « Révision annuelle des plafonds »: 21 878 (2023) → 22 642 (2024) → 23 201 (2025) → 23 403 (2026).
     amounts = [21878]
     for year in (2024, 2025, 2026):
         amounts.append(P.revalue(amounts[-1], irl(year)))
