@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter
 from app.boundary import install_boundary
 from app.extensions import db
 from app.formatting import fr_date, fr_money, fr_number
+from app.inputs import ID_MAX, parse_int
 from app.labels import label, tone
 
 # The navigation of each role: (label, endpoint, endpoints of the pages under that entry).
@@ -62,8 +63,11 @@ MAX_PAGE = 1_000_000
 
 def page_arg() -> int:
     """The ``?page=`` of a paginated list; a value out of range is a missing page (404)."""
-    page = request.args.get("page", 1, type=int)
-    if not 1 <= page <= MAX_PAGE:
+    raw = (request.args.get("page") or "").strip()
+    if not raw.isascii() or not raw.isdigit():
+        return 1  # absent or not a number: the first page
+    page = parse_int(raw, minimum=1, maximum=MAX_PAGE)
+    if page is None:
         abort(404)
     return page
 
@@ -72,7 +76,7 @@ class BoundedIntConverter(IntegerConverter):
     """``<int:…>`` limited to what a database integer holds: a larger id is a 404, not a 500."""
 
     def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's signature)
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", ID_MAX)
         super().__init__(map, *args, **kwargs)
 
 

@@ -8,7 +8,7 @@ boundary commits; a refused operation leaves nothing behind.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from sqlalchemy import func, select
@@ -23,7 +23,6 @@ from app.demandes.models import (
     Demande,
 )
 from app.extensions import db
-from app.spaces.requester.demande_forms import CommuneInfo
 from app.territoire.models import Commune
 from matching import records
 
@@ -47,17 +46,6 @@ def epci_organisations() -> list[Organisation]:
     return list(db.session.scalars(
         select(Organisation).where(Organisation.kind == "epci").order_by(Organisation.name)
     ))
-
-
-def known_communes(codes: Iterable[str]) -> dict[str, CommuneInfo]:
-    """The communes among these INSEE codes that the platform knows (one query)."""
-    wanted = {c for c in codes if c}
-    if not wanted:
-        return {}
-    rows = db.session.execute(
-        select(Commune.insee, Commune.name, Commune.epci_id).where(Commune.insee.in_(wanted))
-    ).all()
-    return {insee: CommuneInfo(insee, name, epci_id) for insee, name, epci_id in rows}
 
 
 def has_territory(epci_id: int) -> bool:

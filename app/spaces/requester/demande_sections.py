@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 
 from wtforms import FieldList, Form, FormField
@@ -50,6 +49,7 @@ from app.spaces.requester.demande_labels import (
     PARTNER_ROLES,
     ROLE_LABELS,
 )
+from app.territoire.queries import CommuneInfo
 from matching import enums
 
 # Column sizes (app/demandes/models.py) bound the text fields.
@@ -77,15 +77,6 @@ def refresh_list_errors(field: FieldList) -> None:
     own = [e for e in (field.errors or ()) if isinstance(e, str)]
     entries = [entry.errors for entry in field.entries]
     field.errors = ([*entries] if any(entries) else []) + own
-
-
-@dataclass(frozen=True)
-class CommuneInfo:
-    """What the form needs to know about a commune."""
-
-    insee: str
-    name: str
-    epci_id: int | None
 
 
 # --------------------------------------------------------------------------- territory, identity

@@ -22,7 +22,6 @@ from app.demandes.services import (
     datalist_communes,
     epci_organisations,
     has_territory,
-    known_communes,
     own_active_demande,
     update_demande,
 )
@@ -36,6 +35,7 @@ from app.spaces.requester.demande_forms import (
 )
 from app.spaces.requester.demande_labels import MAX_MEMBERS
 from app.spaces.requester.views import bp
+from app.territoire.queries import known_communes
 
 MSG_DUPLICATE = (
     "Vous avez déjà une demande active sur ce territoire (n° {nur}). "
