@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,6 +44,8 @@ CAL_DECISION_LABELS = {
 ATTRIBUTION_STATUSES = ("proposee", "acceptee", "refusee", "annulee", "bail_signe", "terminee")
 ACTIVE_ATTRIBUTION_STATUSES = ("proposee", "acceptee", "bail_signe")
 CAL_SESSION_STATUSES = ("planifiee", "tenue", "close")
+# How a réservataire changed the proposed list: each change is a new version of the list.
+PROPOSAL_CHANGES = ("ordre", "retrait", "ajout")
 # Decisions (d) and (e) are notified with their reasons (CCH R.441-3).
 CAL_DECISIONS_WITH_REASONS = ("non_attribution", "irrecevable")
 # At most three candidates per dwelling (CCH R.441-3); fewer only as a recorded exception.
@@ -64,6 +67,8 @@ class Candidature(db.Model):
     demande_id: Mapped[int] = mapped_column(ForeignKey("demandes.id"), index=True)
     status: Mapped[str] = mapped_column(String(12), default="deposee")
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the requester withdraws; applying again reopens the same row (unique pair).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     offre: Mapped[Offre] = relationship()
     demande: Mapped[Demande] = relationship()
@@ -73,7 +78,15 @@ class Proposal(db.Model):
     """A ranked list of candidates proposed for an offer (by the matching module or by hand)."""
 
     __tablename__ = "proposals"
-    __table_args__ = (enum_check("source", PROPOSAL_SOURCES),)
+    __table_args__ = (
+        enum_check("source", PROPOSAL_SOURCES),
+        enum_check("change_kind", PROPOSAL_CHANGES),
+        CheckConstraint(
+            "supersedes_id IS NULL OR (change_kind IS NOT NULL "
+            "AND length(trim(coalesce(change_reason, ''))) > 0)",
+            name="change_has_reason",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     offre_id: Mapped[int] = mapped_column(ForeignKey("offres.id"), index=True)
@@ -83,6 +96,14 @@ class Proposal(db.Model):
     parameters: Mapped[dict] = mapped_column(JSON, default=dict)  # grid@version, policy, date
     # Fewer than three candidates (CCH R.441-3): the exception, recorded once for the list.
     fewer_than_three_reason: Mapped[str | None] = mapped_column(Text)
+    # A list is never edited: a change (reorder, removal, addition) makes a new version that
+    # supersedes it, with the written reason. At most one successor per version, so two
+    # concurrent edits of the same version cannot both be kept (stale edit).
+    supersedes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposals.id"), unique=True)
+    change_kind: Mapped[str | None] = mapped_column(String(10))
+    change_reason: Mapped[str | None] = mapped_column(Text)
+    change_demande_id: Mapped[int | None] = mapped_column(ForeignKey("demandes.id"))
 
     candidates: Mapped[list[ProposalCandidate]] = relationship(
         order_by="ProposalCandidate.rank", cascade="all, delete-orphan"
@@ -151,6 +172,28 @@ class CalSession(db.Model):
 
     bailleur: Mapped[Organisation] = relationship()
     decisions: Mapped[list[CalDecision]] = relationship(back_populates="session")
+    dossiers: Mapped[list[CalDossier]] = relationship(
+        back_populates="session", order_by="CalDossier.position")
+
+
+class CalDossier(db.Model):
+    """One designated offer on the agenda of a CAL session."""
+
+    __tablename__ = "cal_dossiers"
+    __table_args__ = (
+        UniqueConstraint("session_id", "offre_id"),
+        CheckConstraint("position >= 1", name="position_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("cal_sessions.id"), index=True)
+    offre_id: Mapped[int] = mapped_column(ForeignKey("offres.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    session: Mapped[CalSession] = relationship(back_populates="dossiers")
+    offre: Mapped[Offre] = relationship()
 
 
 class CalDecision(db.Model):
@@ -158,7 +201,15 @@ class CalDecision(db.Model):
 
     __tablename__ = "cal_decisions"
     __table_args__ = (
-        UniqueConstraint("session_id", "offre_id", "demande_id"),
+        # One first decision per candidate and session; a correction supersedes it (a further
+        # row naming it), never an edit: the migration refuses UPDATE and DELETE on the table.
+        Index(
+            "uq_cal_decisions_first",
+            "session_id", "offre_id", "demande_id",
+            unique=True,
+            sqlite_where=text("supersedes_id IS NULL"),
+            postgresql_where=text("supersedes_id IS NULL"),
+        ),
         enum_check("decision", CAL_DECISIONS),
         CheckConstraint(
             "decision <> 'attribution_rang' OR rank IS NOT NULL", name="ranked_has_rank"
@@ -186,8 +237,14 @@ class CalDecision(db.Model):
     # Date by which the condition of an attribution (c) must be met.
     condition_deadline: Mapped[date | None] = mapped_column(Date)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The decision this one corrects (each decision is corrected at most once: a chain).
+    supersedes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cal_decisions.id"), unique=True)
 
     session: Mapped[CalSession] = relationship(back_populates="decisions")
+    demande: Mapped[Demande] = relationship()
+    offre: Mapped[Offre] = relationship()
 
 
 class Attribution(db.Model):
@@ -218,9 +275,15 @@ class Attribution(db.Model):
     answer_due_on: Mapped[date] = mapped_column(Date)
     answered_on: Mapped[date | None] = mapped_column(Date)
     refusal_id: Mapped[int | None] = mapped_column(ForeignKey("refusals.id"), index=True)
+    # Optimistic locking: an answer or a lease recorded against an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     offre: Mapped[Offre] = relationship()
     demande: Mapped[Demande] = relationship()
+    cal_decision: Mapped[CalDecision | None] = relationship()
+    bail: Mapped[Bail | None] = relationship(back_populates="attribution", uselist=False)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Bail(db.Model):
@@ -239,6 +302,6 @@ class Bail(db.Model):
     rent: Mapped[float] = mapped_column(Numeric(9, 2, asdecimal=False))
     charges: Mapped[float] = mapped_column(Numeric(9, 2, asdecimal=False))
 
-    attribution: Mapped[Attribution] = relationship()
+    attribution: Mapped[Attribution] = relationship(back_populates="bail")
 
 
