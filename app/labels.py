@@ -26,6 +26,7 @@ _TONES = {
     "demande": {"brouillon": "warning", "active": "info", "attribuee": "success",
                 "radiee": "danger", "expiree": "neutral"},
     "flux": {"hors_flux": "neutral", "a_orienter": "warning", "oriente": "info",
+             "contingent_bailleur": "info",
              "repris_bailleur": "info", "designe": "info", "en_cal": "info",
              "attribue": "success", "bail_signe": "success", "retire": "neutral"},
     "cal_session": {"planifiee": "info", "tenue": "success", "close": "neutral"},

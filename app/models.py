@@ -24,7 +24,7 @@ from app.demandes.models import (
     WishedCommune,
     WishedTypology,
 )
-from app.flux.models import Convention, FluxEvent, Offre
+from app.flux.models import Convention, ConventionVersion, FluxEvent, Offre
 from app.patrimoine.models import Logement, Programme
 from app.territoire.models import Commune
 
@@ -33,5 +33,5 @@ __all__ = [
     "Convention", "CotationScore", "Demande", "DemandeReason", "Designation", "Employment",
     "FluxEvent", "HouseholdMember", "Logement", "LoginAttempt", "Membership", "Offre",
     "Organisation", "PriorityCriterion", "Programme", "Proposal", "ProposalCandidate", "Refusal",
-    "User", "Verification", "WishedCommune", "WishedTypology",
+    "User", "Verification", "WishedCommune", "WishedTypology", "ConventionVersion",
 ]

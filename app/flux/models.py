@@ -26,7 +26,10 @@ from app.patrimoine.models import Logement
 from matching import enums
 
 # Statuses in which an offer is still open (not allocated, leased or withdrawn).
-OPEN_FLUX_STATUSES = ("a_orienter", "oriente", "repris_bailleur", "designe", "en_cal")
+# "contingent_bailleur": the vacancy went to the bailleur's own share (no réservataire, no
+# deadline); "repris_bailleur": a réservataire's dwelling taken back at its deadline.
+OPEN_FLUX_STATUSES = ("a_orienter", "oriente", "contingent_bailleur", "repris_bailleur", "designe",
+                      "en_cal")
 # Reasons to take a vacancy out of the flux calculation base (CCH R.441-5).
 BASE_EXCLUSIONS = ("mutation", "relogement_npnru", "relogement_orcod")
 # The ledger's events (app/flux/ledger.py). "mise_a_disposition" is the orientation of a vacancy
@@ -65,9 +68,54 @@ class Convention(db.Model):
     scope_typologies: Mapped[list] = mapped_column(JSON, default=list)
     scope_qpv: Mapped[bool | None] = mapped_column(Boolean)
     signed_on: Mapped[date | None] = mapped_column(Date)
+    # The version in force (1 at creation). Each edit first copies the terms in force into
+    # ConventionVersion, then bumps it: an orientation names the version it applied.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     bailleur: Mapped[Organisation] = relationship(foreign_keys=[bailleur_id])
     reservataire: Mapped[Organisation] = relationship(foreign_keys=[reservataire_id])
+
+
+# The terms of a convention that a new version may change (parties, département and year
+# identify the convention and never change).
+CONVENTION_TERMS = ("share_percent", "origin", "designation_delay_days", "counts_on",
+                    "counts_after_takeback", "scope_communes", "scope_typologies", "scope_qpv",
+                    "signed_on")
+
+
+class ConventionVersion(db.Model):
+    """The terms of a convention as they were before an edit (its earlier versions).
+
+    The version in force is the convention row itself (``Convention.version``); this table
+    keeps every superseded one, never edited, so that what was in force when an orientation
+    was decided can always be shown."""
+
+    __tablename__ = "convention_versions"
+    __table_args__ = (
+        UniqueConstraint("convention_id", "version"),
+        enum_check("origin", enums.CONVENTION_ORIGINS),
+        enum_check("counts_on", enums.COUNTS_ON),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    convention_id: Mapped[int] = mapped_column(ForeignKey("conventions.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    share_percent: Mapped[float] = mapped_column(Numeric(5, 2, asdecimal=False))
+    origin: Mapped[str] = mapped_column(String(20))
+    designation_delay_days: Mapped[int] = mapped_column(Integer)
+    counts_on: Mapped[str] = mapped_column(String(20))
+    counts_after_takeback: Mapped[bool] = mapped_column(Boolean)
+    scope_communes: Mapped[list] = mapped_column(JSON, default=list)
+    scope_typologies: Mapped[list] = mapped_column(JSON, default=list)
+    scope_qpv: Mapped[bool | None] = mapped_column(Boolean)
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    # When it stopped being in force, who changed it, and why.
+    superseded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    change_note: Mapped[str | None] = mapped_column(Text)
+
+    convention: Mapped[Convention] = relationship()
 
 
 class Offre(db.Model):
