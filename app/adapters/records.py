@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from app.demandes.models import Demande
-from app.flux.models import Convention
+from app.flux.models import Convention, Offre
 from app.patrimoine.models import Logement
 from matching import records
 
@@ -60,6 +62,18 @@ def demande_record(d: Demande) -> records.Demande:
     )
 
 
+def demande_identity(d: Demande) -> dict[str, str | None]:
+    """The requester's contact details kept beside the record (not part of the exchange format)."""
+    return {"civility": d.civility, "last_name": d.last_name, "phone": d.phone,
+            "address": d.address}
+
+
+def member_first_names(d: Demande) -> list[str | None]:
+    """First names of the household members, in the record's order (the demandeur's falls
+    back to the demande's own first name)."""
+    return [m.first_name or (d.first_name if m.role == "demandeur" else None) for m in d.members]
+
+
 def logement_record(lg: Logement) -> records.Logement:
     """The exchange-format record of a logement."""
     return records.Logement(
@@ -83,10 +97,26 @@ def logement_record(lg: Logement) -> records.Logement:
     )
 
 
+def offre_record(o: Offre) -> records.Logement:
+    """The exchange record of a published offer: its logement, under the offer's ref, with
+    its réservataire, flux status and dates."""
+    return dataclasses.replace(
+        logement_record(o.logement), id=o.ref, available_on=o.available_on,
+        reservataire=o.reservataire.slug if o.reservataire else None,
+        flux_status=o.flux_status, designation_deadline=o.designation_deadline,
+    )
+
+
 def convention_record(c: Convention) -> records.Convention:
     """The exchange record of a stored convention."""
     return records.Convention(
         id=c.ref, bailleur=c.bailleur.slug, reservataire=c.reservataire.slug,
         reservataire_kind=c.reservataire.reservataire_kind, departement=c.departement,
         year=c.year, share_percent=c.share_percent, origin=c.origin,
+        designation_delay_days=c.designation_delay_days, counts_on=c.counts_on,
+        counts_after_takeback=c.counts_after_takeback,
+        scope=records.ConventionScope(
+            communes=tuple(c.scope_communes or ()), typologies=tuple(c.scope_typologies or ()),
+            qpv=c.scope_qpv,
+        ),
     )

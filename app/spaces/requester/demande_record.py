@@ -7,13 +7,14 @@ field a refused record's path designates; ``initial_data`` fills the form from a
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from wtforms import Field
 
 from app.spaces.requester.demande_labels import PARTNER_ROLES
+from matching import records
 
 
 class RecordMapping:
@@ -126,42 +127,44 @@ class RecordMapping:
         return None
 
 
-def initial_data(demande) -> dict[str, Any]:
-    """The form's values for an existing demande (editing)."""
-    contracts = {e.member_position: e.contract for e in demande.employments}
-    demandeur = next((m.position for m in demande.members if m.role == "demandeur"), None)
-    partner = next((m.position for m in demande.members if m.role in PARTNER_ROLES), None)
+def initial_data(rec: records.Demande, *, identity: Mapping[str, str | None],
+                 first_names: Sequence[str | None]) -> dict[str, Any]:
+    """The form's values for an existing demande (editing), from its exchange record and the
+    identity kept beside it (app.adapters.records: the one mapping of the demande's rows)."""
+    contracts = {e.member: e.contract for e in rec.employment}
+    roles = [m.role for m in rec.household]
+    demandeur = roles.index("demandeur") if "demandeur" in roles else None
+    partner = next((i for i, role in enumerate(roles) if role in PARTNER_ROLES), None)
     return {
-        "civility": demande.civility or "",
-        "last_name": demande.last_name,
-        "phone": demande.phone,
-        "address": demande.address,
+        "civility": identity.get("civility") or "",
+        "last_name": identity.get("last_name"),
+        "phone": identity.get("phone"),
+        "address": identity.get("address"),
         "household": [
-            {"role": m.role,
-             "first_name": m.first_name or (demande.first_name if m.role == "demandeur" else None),
-             "birth_date": m.birth_date,
-             "is_dependent": m.is_dependent, "has_disability": m.has_disability}
-            for m in demande.members
+            {"role": m.role, "first_name": first_names[i] if i < len(first_names) else None,
+             "birth_date": m.birth_date, "is_dependent": m.is_dependent,
+             "has_disability": m.has_disability}
+            for i, m in enumerate(rec.household)
         ],
-        "rfr_n2": demande.rfr_n2,
-        "rfr_n1": demande.rfr_n1,
-        "resources_last_12_months": demande.resources_last_12_months,
-        "monthly_resources": demande.monthly_resources,
-        "housing_kind": demande.current_housing_kind,
-        "housing_commune": demande.current_commune_insee,
-        "housing_rooms": demande.current_rooms,
-        "housing_surface": demande.current_surface,
-        "housing_rent": demande.current_rent,
-        "housing_charges": demande.current_charges,
-        "reasons": [r.reason for r in demande.reasons],
+        "rfr_n2": rec.rfr_n2,
+        "rfr_n1": rec.rfr_n1,
+        "resources_last_12_months": rec.resources_last_12_months,
+        "monthly_resources": rec.monthly_resources,
+        "housing_kind": rec.current_housing.kind,
+        "housing_commune": rec.current_housing.commune,
+        "housing_rooms": rec.current_housing.rooms,
+        "housing_surface": rec.current_housing.surface,
+        "housing_rent": rec.current_housing.rent,
+        "housing_charges": rec.current_housing.charges,
+        "reasons": list(rec.reasons),
         "contract_demandeur": contracts.get(demandeur, "") if demandeur is not None else "",
         "contract_partner": contracts.get(partner, "") if partner is not None else "",
-        "employer_siret": demande.employer_siret,
-        "contributes_action_logement": demande.employer_contributes_action_logement,
-        "communes": [w.commune_insee for w in demande.wished_communes],
-        "typologies": [t.typology for t in demande.wished_typologies],
-        "max_rent": demande.max_rent,
-        "needs_accessible": demande.needs_accessible,
-        "dalo": demande.is_dalo,
-        "l441_1": [p.criterion for p in demande.priority_criteria],
+        "employer_siret": rec.employer.siret,
+        "contributes_action_logement": rec.employer.contributes_action_logement,
+        "communes": list(rec.wishes.communes),
+        "typologies": list(rec.wishes.typologies),
+        "max_rent": rec.wishes.max_rent,
+        "needs_accessible": rec.wishes.needs_accessible,
+        "dalo": rec.priority.dalo,
+        "l441_1": list(rec.priority.l441_1),
     }

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from app.accounts.access import roles_required
 from app.accounts.models import Organisation
+from app.adapters.records import demande_identity, demande_record, member_first_names
 from app.clock import platform_today
 from app.demandes.models import Demande
 from app.demandes.services import (
@@ -80,7 +81,9 @@ def demande_edit(nur: str):
     if demande is None:  # another requester's, closed or unknown: the same answer
         abort(404)
     form = DemandeForm(
-        data=initial_data(demande) if request.method == "GET" else None,
+        data=initial_data(demande_record(demande), identity=demande_identity(demande),
+                          first_names=member_first_names(demande))
+        if request.method == "GET" else None,
         commune_lookup=known_communes,
         territory_of=has_territory,
         fixed_epci=(demande.epci_id, demande.epci.name),
