@@ -1,30 +1,32 @@
 """Demandes of a territory, from the database straight into the engine's columns.
 
 ``load_table`` builds a ``matching.batch.DemandeTable`` with one query per table (demandes,
-then each child table) and no Python object per demande: PostgreSQL sends every query as a
-binary ``COPY … TO STDOUT`` whose rows have a fixed width (NULLs are replaced by sentinels in
-the SQL), read by numpy as one structured array; SQLite, which has no COPY, answers the same
-queries through ``fetchall`` turned column by column into arrays. Child rows find their
-demande by its database id (a lookup array, or ``searchsorted`` when ids are sparse) and their
-slot (member, wish, refusal) from their position, rank or order of arrival.
+then each child table) and no Python object per demande. On PostgreSQL each query comes back
+as one row of binary arrays (``array_send(array_agg(column))``): NULLs are replaced by
+sentinels in the SQL, so every element has the same width and numpy reads a column as one
+structured array. SQLite answers the same queries through ``fetchall``, turned column by
+column into arrays. Child rows find their demande by its database id (a lookup array, or
+``searchsorted`` when ids are sparse) and their slot (member, wish, refusal) from their
+position, rank or order of arrival.
 
-The table is the one ``DemandeTable.from_demandes`` would build from the records of
-``app.adapters.records`` (a test checks that both score the same), with two differences:
-``ids`` holds the database ids, and ``verified`` holds only the keys asked for (a grid reads a
-few: ``matching.batch.verification_keys``).
+By default the table is the one ``DemandeTable.from_demandes`` would build from the records
+of ``app.adapters.records`` (a test checks that both score the same), except that ``ids``
+holds the database ids. With ``TableNeeds`` (what a grid reads) the loader leaves out what
+the grid does not read: the table then scores the same for that grid, and only for it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 from matching import enums
-from matching.batch import NAT, VERIFICATION_CODES, DemandeTable
+from matching.batch import NAT, VERIFICATION_CODES, DemandeTable, TableNeeds
 
 ACTIVE = "active"  # a brouillon is not filed yet: it has no cotation
 _NO_DAY = -(2**31)  # sentinel of a NULL date (days since 1970-01-01)
@@ -71,7 +73,7 @@ def _quote(value: str) -> str:
 def read_columns(session: Session, sql: str, kinds: Sequence[tuple[str, str]]) -> dict[str, np.ndarray]:
     """Run one query whose columns are never NULL; one numpy array per column."""
     if session.get_bind().dialect.name == "postgresql":
-        return _copy_binary(session, sql, kinds)
+        return _pg_arrays(session, sql, kinds)
     rows = session.connection().exec_driver_sql(sql).fetchall()
     out: dict[str, np.ndarray] = {}
     for (name, kind), values in zip(kinds, zip(*rows, strict=True) if rows else [()] * len(kinds),
@@ -87,35 +89,31 @@ def read_columns(session: Session, sql: str, kinds: Sequence[tuple[str, str]]) -
     return out
 
 
-def _copy_binary(session: Session, sql: str, kinds: Sequence[tuple[str, str]]) -> dict[str, np.ndarray]:
-    """``COPY (sql) TO STDOUT (FORMAT BINARY)`` read as fixed-width rows.
+def _pg_arrays(session: Session, sql: str, kinds: Sequence[tuple[str, str]]) -> dict[str, np.ndarray]:
+    """The query's columns as PostgreSQL arrays in binary (``array_send(array_agg(…))``).
 
-    Each row is a field count (int16) then, per field, a length (int32) and the value in
-    network byte order; with no NULL and fixed-width types every row has the same size."""
+    One row comes back, one bytea per column: a header, then per element a length (int32)
+    and the value in network byte order. With no NULL and fixed-width types every element has
+    the same size, so numpy reads each column as one structured array. (A ``COPY … TO``
+    would send one message per row, which the driver hands over one by one.)"""
+    names = [f"c{i}" for i in range(len(kinds))]
+    aggregates = ", ".join(f"array_send(array_agg({c}))" for c in names)
     raw = session.connection().connection.driver_connection
-    chunks: list[bytes] = []
-    with raw.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
-        for block in copy:
-            chunks.append(bytes(block))
-    data = b"".join(chunks)
-    if data[:11] != b"PGCOPY\n\xff\r\n\x00":
-        raise RuntimeError("COPY binaire : signature inattendue")
-    ext = int.from_bytes(data[15:19], "big")
-    body = data[19 + ext : -2]  # header, extension, then rows, then the trailer (-1 as int16)
-    fields = [("n", ">i2")]
-    for i, (_, kind) in enumerate(kinds):
-        fields += [(f"l{i}", ">i4"), (f"v{i}", _BINARY[kind])]
-    dtype = np.dtype(fields)
-    if len(body) % dtype.itemsize:
-        raise RuntimeError("COPY binaire : ligne de largeur variable (valeur NULL non remplacée ?)")
-    rows = np.frombuffer(body, dtype=dtype)
-    if len(rows) and not (rows["n"] == len(kinds)).all():
-        raise RuntimeError("COPY binaire : nombre de colonnes inattendu")
+    with raw.cursor(binary=True) as cur:
+        cur.execute(f"SELECT {aggregates} FROM ({sql}) AS q({', '.join(names)})")
+        row = cur.fetchone()
     out: dict[str, np.ndarray] = {}
-    for i, (name, kind) in enumerate(kinds):
-        if len(rows) and not (rows[f"l{i}"] == dtype[f"v{i}"].itemsize).all():
-            raise RuntimeError(f"COPY binaire : largeur inattendue de la colonne {name}")
-        v = rows[f"v{i}"]
+    for (name, kind), data in zip(kinds, row, strict=True):
+        dtype = np.dtype([("length", ">i4"), ("value", _BINARY[kind])])
+        if data is None:  # no row: array_agg gives NULL
+            v = np.zeros(0, dtype["value"])
+        else:
+            ndim, _flags, _oid = struct.unpack(">iii", data[:12])
+            count = struct.unpack(">i", data[12:16])[0] if ndim else 0
+            elements = np.frombuffer(data, dtype, count=count, offset=12 + 8 * ndim)
+            if not (elements["length"] == dtype["value"].itemsize).all():
+                raise RuntimeError(f"colonne {name} : valeur NULL ou de largeur variable")
+            v = elements["value"]
         if kind == "insee":
             out[name] = v.astype("U5")
         elif kind == "bool":
@@ -196,41 +194,74 @@ def _encode(codes: np.ndarray, vocabulary: np.ndarray) -> np.ndarray:
     return np.where(vocabulary[i] == codes, i, -1).astype(np.int32)
 
 
-def load_table(session: Session, epci_id: int,
-               verified_keys: Iterable[str] | None = None) -> DemandeTable:
+def load_table(session: Session, epci_id: int, needs: TableNeeds | None = None) -> DemandeTable:
     """The active demandes of one EPCI as columns, in order of database id.
 
-    ``verified_keys``: the verification statuses to load (default: every key present)."""
+    ``needs`` (``TableNeeds.for_grid``) leaves out what the grid does not read; by default
+    everything is loaded. Child tables are filtered by the id range of the EPCI's demandes
+    when they fill most of it (no join in the database; rows of other demandes are dropped
+    here), by a semi-join otherwise."""
     d = Dialect(session.get_bind().dialect.name)
     where = f"epci_id = {int(epci_id)} AND status = '{ACTIVE}'"
-    child = f"demande_id IN (SELECT id FROM demandes WHERE {where})"
     vocab = communes_vocabulary(session)
 
+    numbers = ("rooms", "surface", "rent", "charges", "monthly_resources", "rfr_n2")
+    wanted = numbers if needs is None else tuple(c for c in numbers if c in needs.numbers)
+    source = {"rooms": "current_rooms", "surface": "current_surface", "rent": "current_rent",
+              "charges": "current_charges", "monthly_resources": "monthly_resources",
+              "rfr_n2": "rfr_n2"}
+    # Flags and the housing kind travel packed in one integer: fewer columns, faster transfer.
+    flags = " + ".join(f"(CASE WHEN {col} THEN {1 << i} ELSE 0 END)" for i, col in enumerate(
+        ("is_mutation", "needs_accessible", "employer_contributes_action_logement", "is_dalo",
+         "is_acd_labelled")))
     main = read_columns(session, (
-        f"SELECT id, {d.day('filed_on')}, is_mutation, "
+        f"SELECT id, {d.day('filed_on')}, {flags} + 32 * "
         f"{d.code('current_housing_kind', enums.HOUSING_KINDS)}, "
-        f"{d.insee('current_commune_insee')}, {d.real('current_rooms')}, "
-        f"{d.real('current_surface')}, {d.real('current_rent')}, {d.real('current_charges')}, "
-        f"{d.real('monthly_resources')}, {d.real('rfr_n2')}, needs_accessible, "
-        f"employer_contributes_action_logement, is_dalo, is_acd_labelled "
-        f"FROM demandes WHERE {where}"
-    ), [("id", "i4"), ("filed_on", "day"), ("is_mutation", "bool"), ("kind", "i4"),
-        ("commune", "insee"), ("rooms", "f8"), ("surface", "f8"), ("rent", "f8"),
-        ("charges", "f8"), ("monthly_resources", "f8"), ("rfr_n2", "f8"),
-        ("needs_accessible", "bool"), ("contributes_al", "bool"), ("dalo", "bool"),
-        ("acd", "bool")])
+        f"{d.insee('current_commune_insee')}"
+        + "".join(f", {d.real(source[c])}" for c in wanted)
+        + f" FROM demandes WHERE {where}"
+    ), [("id", "i4"), ("filed_on", "day"), ("packed", "i4"), ("commune", "insee"),
+        *((c, "f8") for c in wanted)])
     order = np.argsort(main["id"], kind="stable")
     if not (order == np.arange(len(order))).all():
         main = {k: v[order] for k, v in main.items()}
     n = len(main["id"])
     row_of = _Rows(main["id"])
+    packed = main.pop("packed")
+    for i, name in enumerate(("is_mutation", "needs_accessible", "contributes_al", "dalo", "acd")):
+        main[name] = (packed >> i) & 1 == 1
+    main["kind"] = packed >> 5
+    for c in numbers:
+        if c not in main:
+            main[c] = np.full(n, np.nan)  # not read by the grid
+    child = f"demande_id IN (SELECT id FROM demandes WHERE {where})"
+    if n and row_of.lut is not None:
+        lo, hi = int(main["id"][0]), int(main["id"][-1])
+        span = session.connection().exec_driver_sql(
+            f"SELECT count(*) FROM demandes WHERE id BETWEEN {lo} AND {hi}").scalar_one()
+        if 2 * n >= span:
+            child = f"demande_id BETWEEN {lo} AND {hi}"
 
-    members = read_columns(session, (
-        f"SELECT demande_id, position, {d.day('birth_date')}, is_dependent, has_disability, "
-        f"{d.code('role', ('demandeur',))} FROM household_members WHERE {child}"
-    ), [("demande", "i4"), ("position", "i4"), ("birth", "day"), ("dependent", "bool"),
-        ("disability", "bool"), ("is_demandeur", "i4")])
-    m_rows = row_of(members["demande"])
+    def children(sql: str, kinds: Sequence[tuple[str, str]]) -> tuple[np.ndarray, dict]:
+        """Rows of a child table with the table row of their demande (others dropped)."""
+        got = read_columns(session, sql, [("demande", "i4"), *kinds])
+        rows = row_of(got.pop("demande"))
+        keep = rows >= 0
+        if not keep.all():
+            rows, got = rows[keep], {k: v[keep] for k, v in got.items()}
+        return rows, got
+
+    m_rows, members = children(
+        f"SELECT demande_id, {d.day('birth_date')}, position * 8 "
+        f"+ (CASE WHEN is_dependent THEN 1 ELSE 0 END) "
+        f"+ (CASE WHEN has_disability THEN 2 ELSE 0 END) "
+        f"+ (CASE WHEN role = 'demandeur' THEN 4 ELSE 0 END) FROM household_members "
+        f"WHERE {child}", [("birth", "day"), ("packed", "i4")])
+    packed = members.pop("packed")
+    members["position"] = packed >> 3
+    members["dependent"] = packed & 1 == 1
+    members["disability"] = packed & 2 == 2
+    members["is_demandeur"] = packed & 4 == 4
     m_slot = _slots(m_rows, members["position"])
     M = int(m_slot.max()) + 1 if len(m_slot) else 1
     birth = np.full((n, M), NAT)
@@ -240,46 +271,44 @@ def load_table(session: Session, epci_id: int,
     disability = np.zeros((n, M), bool)
     disability[m_rows, m_slot] = members["disability"]
     is_dem = np.zeros((n, M), bool)
-    is_dem[m_rows, m_slot] = members["is_demandeur"] == 0
+    is_dem[m_rows, m_slot] = members["is_demandeur"]
     first_dem = is_dem.argmax(axis=1)
     demandeur_birth = np.where(is_dem.any(axis=1), birth[np.arange(n), first_dem], NAT)
     n_members = np.bincount(m_rows, minlength=n).astype(np.int64)
 
     def codes_of(table: str, col: str, vocabulary: Sequence[str]) -> np.ndarray:
-        got = read_columns(session, f"SELECT demande_id, {d.code(col, vocabulary)} "
-                                    f"FROM {table} WHERE {child}",
-                           [("demande", "i4"), ("code", "i4")])
-        return _bitmask(n, row_of(got["demande"]), got["code"])
+        rows, got = children(f"SELECT demande_id, {d.code(col, vocabulary)} FROM {table} "
+                             f"WHERE {child}", [("code", "i4")])
+        return _bitmask(n, rows, got["code"])
 
     reasons = codes_of("demande_reasons", "reason", enums.REASONS)
-    typologies = codes_of("wished_typologies", "typology", enums.TYPOLOGIES)
+    typologies = (codes_of("wished_typologies", "typology", enums.TYPOLOGIES)
+                  if needs is None or needs.typologies else np.zeros(n, np.int64))
     l441_1 = codes_of("priority_criteria", "criterion", enums.L441_1)
 
-    jobs = read_columns(session, (
-        f"SELECT demande_id, member_position, {d.code('contract', enums.CONTRACTS)} "
-        f"FROM employments WHERE {child}"
-    ), [("demande", "i4"), ("member", "i4"), ("code", "i4")])
-    j_rows = row_of(jobs["demande"])
-    member = jobs["member"].astype(np.int64)
+    j_rows, jobs = children(
+        f"SELECT demande_id, member_position * 64 + {d.code('contract', enums.CONTRACTS)} "
+        f"FROM employments WHERE {child}", [("packed", "i4")])
+    member, jobs["code"] = jobs["packed"] >> 6, jobs["packed"] & 63
     # Contracts of adults: the member (an index into the household, as in the record) exists
     # and is not a dependent.
     exists = (member >= 0) & (member < n_members[j_rows])
     adult = exists & ~dependent[j_rows, np.where(exists, member, 0)]
     contracts_adults = _bitmask(n, j_rows[adult], jobs["code"][adult])
 
-    wished = read_columns(session, (
-        f"SELECT demande_id, rank, {d.insee('commune_insee')} FROM wished_communes WHERE {child}"
-    ), [("demande", "i4"), ("rank", "i4"), ("commune", "insee")])
-    w_rows = row_of(wished["demande"])
+    first_only = " AND rank = 1" if needs is not None and needs.first_wish_only else ""
+    w_rows, wished = children(
+        f"SELECT demande_id, rank, {d.insee('commune_insee')} FROM wished_communes "
+        f"WHERE {child}{first_only}", [("rank", "i4"), ("commune", "insee")])
     w_slot = _slots(w_rows, wished["rank"] - 1)
     K = int(w_slot.max()) + 1 if len(w_slot) else 1
     wishes = np.full((n, K), -1, np.int32)
     wishes[w_rows, w_slot] = _encode(wished["commune"], vocab)
 
-    refusals = read_columns(session, (
-        f"SELECT demande_id, {d.day('refused_on')}, is_adapted FROM refusals WHERE {child}"
-    ), [("demande", "i4"), ("date", "day"), ("adapted", "bool")])
-    r_rows = row_of(refusals["demande"])
+    r_rows, refusals = children(
+        f"SELECT demande_id, 2 * {d.day('refused_on')} + (CASE WHEN is_adapted THEN 1 ELSE 0 "
+        f"END) FROM refusals WHERE {child}", [("packed", "i4")])
+    refusals["date"], refusals["adapted"] = refusals["packed"] >> 1, refusals["packed"] & 1 == 1
     r_slot = _slots(r_rows)  # arrival order: a score reads only the count and the last date
     R = int(r_slot.max()) + 1 if len(r_slot) else 1
     refusal_dates = np.full((n, R), NAT)
@@ -287,26 +316,28 @@ def load_table(session: Session, epci_id: int,
     refusal_adapted = np.zeros((n, R), bool)
     refusal_adapted[r_rows, r_slot] = refusals["adapted"]
 
-    if verified_keys is None:
+    if needs is None:
         found = session.connection().exec_driver_sql(
             f"SELECT DISTINCT criterion FROM verifications WHERE {child}").scalars().all()
-        keys = sorted(found)
+        keys, statuses = sorted(found), ("verified", "rejected")
     else:
-        keys = sorted(set(verified_keys))
+        keys = sorted(needs.verified_keys)
+        statuses = ("rejected",) if needs.rejected_only else ("verified", "rejected")
     verified: dict[str, np.ndarray] = {}
     if keys:
         if not all(_KEY.match(k) for k in keys):
             raise ValueError(f"clé de vérification invalide parmi {keys!r}")
-        statuses = read_columns(session, (
-            f"SELECT demande_id, {d.code('criterion', keys)}, "
+        v_rows, got = children(
+            f"SELECT demande_id, 4 * {d.code('criterion', keys)} + "
             f"{d.code('status', tuple(VERIFICATION_CODES))} FROM verifications "
-            f"WHERE criterion IN ({', '.join(_quote(k) for k in keys)}) AND {child}"
-        ), [("demande", "i4"), ("key", "i4"), ("status", "i4")])
-        v_rows = row_of(statuses["demande"])
+            f"WHERE criterion IN ({', '.join(_quote(k) for k in keys)}) "
+            f"AND status IN ({', '.join(_quote(s) for s in statuses)}) AND {child}",
+            [("packed", "i4")])
+        got["key"], got["status"] = got["packed"] >> 2, got["packed"] & 3
         for i, k in enumerate(keys):
-            mine = statuses["key"] == i
-            column = np.zeros(n, np.int8)  # absent key = declared
-            column[v_rows[mine]] = statuses["status"][mine]
+            mine = got["key"] == i
+            column = np.zeros(n, np.int8)  # absent key (or status not loaded) = declared
+            column[v_rows[mine]] = got["status"][mine]
             verified[k] = column
 
     return DemandeTable(

@@ -32,7 +32,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from app.models import Commune, CotationScore, Demande, Organisation
-from matching.batch import cotation_batch, verification_keys
+from matching.batch import TableNeeds, cotation_batch
 from matching.grid import Grid, load_grid, preset_ids
 
 from .columns import load_table
@@ -96,7 +96,7 @@ def recompute_epci(session: Session, epci: Organisation, on: date, grid: Grid | 
         return EpciRecompute(epci.slug, None, error=str(exc))
     report = EpciRecompute(epci.slug, grid.ref)
     t0 = time.perf_counter()
-    table = load_table(session, epci.id, verification_keys(grid))
+    table = load_table(session, epci.id, TableNeeds.for_grid(grid, choices=False))
     communes = epci_communes(session, epci) or None
     report.timings["load"] = time.perf_counter() - t0
     step("chargement")

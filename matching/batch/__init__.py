@@ -6,10 +6,10 @@
 """
 
 from .facts import ages_on, consumption_units_table, months_between
-from .score import BatchResult, cotation_batch, verification_keys
+from .score import BatchResult, TableNeeds, cotation_batch, verification_keys
 from .table import NAT, VERIFICATION_CODES, DemandeTable, bits, unbits
 
 __all__ = [
-    "NAT", "VERIFICATION_CODES", "BatchResult", "DemandeTable", "ages_on", "bits",
+    "NAT", "VERIFICATION_CODES", "BatchResult", "DemandeTable", "TableNeeds", "ages_on", "bits",
     "consumption_units_table", "cotation_batch", "months_between", "unbits", "verification_keys",
 ]

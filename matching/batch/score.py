@@ -346,3 +346,65 @@ def verification_keys(grid: Grid) -> frozenset[str]:
         keys.update(grid.verified_file_bonus.keys)
         effect_keys(grid.verified_file_bonus.effect)
     return frozenset(keys)
+
+
+def _names(grid: Grid) -> set[tuple[str, str]]:
+    """Every (source, name) a grid's conditions and value maps read."""
+    names: set[tuple[str, str]] = set()
+
+    def walk(cond: Condition) -> None:
+        if isinstance(cond, AllOf | AnyOf):
+            for item in cond.items:
+                walk(item)
+        elif isinstance(cond, NotOf):
+            walk(cond.item)
+        elif isinstance(cond, Compare):
+            names.add((cond.source, cond.name))
+
+    effects = [c.effect for c in grid.criteria]
+    if grid.verified_file_bonus is not None:
+        effects.append(grid.verified_file_bonus.effect)
+    for c in grid.criteria:
+        walk(c.when)
+    for e in effects:
+        if e.by is not None:
+            names.add((e.by.source, e.by.name))
+    return names
+
+
+@dataclass(frozen=True)
+class TableNeeds:
+    """What of a demande a grid reads, so that a loader can leave the rest out.
+
+    A table loaded with these needs scores exactly like the full table for this grid; it is
+    not a faithful copy of the demandes otherwise (a verified status may read as declared,
+    wishes after the first may be missing)."""
+
+    verified_keys: frozenset[str]
+    rejected_only: bool  # only "rejected" statuses matter (no criterion needs "verified")
+    typologies: bool
+    first_wish_only: bool
+    numbers: frozenset[str]  # numeric columns read: rooms, surface, rent, charges, …
+
+    @classmethod
+    def for_grid(cls, grid: Grid, choices: bool = True) -> TableNeeds:
+        names = _names(grid)
+        reads_status = any(s == "field" and n.startswith(VERIFIED_PREFIX) for s, n in names)
+        rejected_only = (grid.verified_file_bonus is None and not reads_status
+                         and all(c.counts_if != "verified" for c in grid.criteria))
+        numbers = {column for (source, name), columns in _NUMBERS.items() if (source, name) in names
+                   for column in columns}
+        return cls(verification_keys(grid), rejected_only, ("field", "wishes.typologies") in names,
+                   not choices, frozenset(numbers))
+
+
+# The numeric columns of DemandeTable behind each registry name that reads one.
+_NUMBERS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("field", "current_housing.rooms"): ("rooms",),
+    ("field", "current_housing.surface"): ("surface",),
+    ("field", "monthly_resources"): ("monthly_resources",),
+    ("field", "rfr_n2"): ("rfr_n2",),
+    ("fact", "taux_effort_logement_actuel"): ("rent", "charges", "monthly_resources"),
+    ("fact", "reste_a_vivre_logement_actuel"): ("rent", "charges", "monthly_resources"),
+    ("fact", "ecart_occupants_pieces"): ("rooms",),
+}

@@ -172,3 +172,28 @@ def test_cli_refuses_an_unknown_epci_and_a_bad_date(app, territories):
     assert unknown.exit_code != 0 and "EPCI inconnu : nulle-part" in unknown.output
     bad = runner.invoke(args=["cotation", "recompute", "--date", "2026-13-01"])
     assert bad.exit_code == 2 and "date AAAA-MM-JJ invalide" in bad.output
+
+
+def test_a_territory_interleaved_with_another_loads_the_same_through_the_semi_join(db_session):
+    """Ids of one EPCI spread among another's: child rows are then filtered in the database."""
+    CommuneFactory(insee=OUTSIDE, departement="75", zone="paris_limitrophes")
+    ems = _territory("eurometropole-strasbourg", STRASBOURG, "246700488")
+    orl = _territory("orleans-metropole", ORLEANS, None)
+    start = (db.session.scalar(select(db.func.max(Demande.id))) or 0) + 1
+    rows = new_rows()
+    for i, rec in enumerate(_records(STRASBOURG, 30, seed=31, prefix="067")):
+        demande_rows(rec, demande_id=start + 3 * i, epci_id=ems.id, out=rows)
+    for i, rec in enumerate(_records(ORLEANS, 60, seed=32, prefix="045")):
+        demande_rows(rec, demande_id=start + 3 * (i // 2) + 1 + i % 2, epci_id=orl.id, out=rows)
+    insert_rows(db.session, rows)
+    db.session.flush()
+    for epci, grid, n in ((ems, STRASBOURG, 30), (orl, ORLEANS, 60)):
+        table = load_table(db.session, epci.id)
+        demandes = db.session.scalars(select(Demande).where(Demande.epci_id == epci.id)
+                                      .order_by(Demande.id)).all()
+        assert table.ids.tolist() == [d.id for d in demandes] and len(table) == n
+        records = DemandeTable.from_demandes([demande_record(d) for d in demandes])
+        np.testing.assert_array_equal(cotation_batch(table, grid, ON).by_choice,
+                                      cotation_batch(records, grid, ON).by_choice)
+        np.testing.assert_array_equal(table.n_members, records.n_members)
+        np.testing.assert_array_equal(table.contracts_adults, records.contracts_adults)
