@@ -1,0 +1,157 @@
+"""End-to-end cotation from the database: load + compute + store, engine vs one SQL statement.
+
+Run: ``.venv/bin/python bench/bench_recompute.py [--n 1000000] [--runs 3]
+[--pg postgresql://…/cotaflux_bench] [--sqlite /tmp/cotaflux-bench.sqlite3] [--skip-sqlite]``.
+
+Data: ``bench/dbdata.py`` fills a migrated database with N synthetic demandes of one EPCI
+(Strasbourg's communes and SIREN, so the recompute picks the Strasbourg preset) and all their
+child rows; building them is not timed, and a database holding the same N and seed is reused.
+
+Each run is one transaction, rolled back at the end so that every run starts from the same
+state (no score stored for the day; the commit is not timed, for either path):
+- engine: ``app.cotation.services.recompute_epci`` — load (one query per table into numpy),
+  compute (``matching.batch.cotation_batch``, first choice), store (binary COPY);
+- SQL peer (PostgreSQL only): ``bench/strasbourg_peer.sql``, the same grid as one
+  ``INSERT … SELECT`` over the same tables, what a territory's IT team would write.
+The stored scores of both paths are compared (count of demandes whose score differs).
+Prints medians of ``--runs`` runs and the ratio SQL peer / engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.cotation.services import recompute_epci  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.models import Organisation  # noqa: E402
+from bench import dbdata  # noqa: E402
+from matching.grid import load_grid  # noqa: E402
+
+ON = date(2026, 3, 1)
+SEED = 1
+PEER_SQL = (Path(__file__).parent / "strasbourg_peer.sql").read_text(encoding="utf-8")
+
+
+def prepare(url: str, n: int) -> None:
+    """Migrate and fill the database unless it already holds this data set."""
+    grid = load_grid("eurometropole-strasbourg")
+    try:
+        name = db.session.scalar(select(Organisation.name).where(
+            Organisation.slug == dbdata.SLUG))
+    except Exception:  # no schema yet
+        db.session.rollback()
+        name = None
+    if name == dbdata.marker(n, SEED):
+        print("données déjà présentes : réutilisées")
+        return
+    db.session.remove()
+    if url.startswith("postgresql"):
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    else:
+        db.engine.dispose()
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    upgrade()
+    dbdata.write(db.engine, n, ON, grid.territory.communes, SEED)
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+SETTINGS = ("SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off")
+
+
+def tune() -> None:
+    """The same session settings for both paths (PostgreSQL): hash joins and aggregates of
+    the SQL peer stay in memory; no JIT compilation for either."""
+    if db.engine.dialect.name == "postgresql":
+        for statement in SETTINGS:
+            db.session.connection().exec_driver_sql(statement)
+
+
+def run_engine(epci_id: int) -> dict[str, float]:
+    tune()
+    epci = db.session.get(Organisation, epci_id)
+    t0 = time.perf_counter()
+    report = recompute_epci(db.session, epci, ON)
+    total = time.perf_counter() - t0
+    assert report.error is None, report.error
+    return {**report.timings, "total": total, "scored": report.scored}
+
+
+def run_peer(epci_id: int) -> float:
+    tune()
+    conn = db.session.connection()
+    t0 = time.perf_counter()
+    conn.exec_driver_sql(PEER_SQL, {"epci": epci_id, "on": ON})
+    return time.perf_counter() - t0
+
+
+def bench(url: str, n: int, runs: int, peer: bool) -> None:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        print(f"\n== {url.split('@')[-1]} ==")
+        prepare(url, n)
+        epci_id = db.session.scalar(select(Organisation.id).where(
+            Organisation.slug == dbdata.SLUG))
+        db.session.rollback()
+        engine_runs, peer_runs = [], []
+        for _ in range(runs):
+            engine_runs.append(run_engine(epci_id))
+            if peer:
+                mine = dict(db.session.connection().exec_driver_sql(
+                    "SELECT demande_id, score FROM cotation_scores").fetchall())
+            db.session.rollback()
+            if peer:
+                peer_runs.append(run_peer(epci_id))
+                theirs = dict(db.session.connection().exec_driver_sql(
+                    "SELECT demande_id, score FROM cotation_scores").fetchall())
+                db.session.rollback()
+                differ = sum(1 for k, v in mine.items() if theirs.get(k) != v)
+                print(f"  scores différents entre moteur et SQL : {differ} sur {len(mine)} "
+                      f"(SQL : {len(theirs)} lignes)")
+        scored = engine_runs[0]["scored"]
+        parts = {k: median([r[k] for r in engine_runs]) for k in ("load", "compute", "store",
+                                                                    "total")}
+        print(f"moteur, {scored} demandes, médiane de {runs} : chargement {parts['load']:.2f} s, "
+              f"calcul {parts['compute']:.2f} s, enregistrement {parts['store']:.2f} s, "
+              f"total {parts['total']:.2f} s")
+        if peer:
+            p = median(peer_runs)
+            print(f"pair SQL (une instruction INSERT … SELECT), médiane de {runs} : {p:.2f} s")
+            print(f"rapport pair SQL / moteur : {p / parts['total']:.2f}× "
+                  f"({'moteur plus rapide' if p > parts['total'] else 'SQL plus rapide'})")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--pg", default="postgresql://cotaflux:cotaflux@127.0.0.1:5432/cotaflux_bench")
+    ap.add_argument("--sqlite", default="/tmp/cotaflux-bench.sqlite3")
+    ap.add_argument("--skip-sqlite", action="store_true")
+    ap.add_argument("--skip-pg", action="store_true")
+    args = ap.parse_args()
+    print(f"{os.cpu_count()} cœurs ; {args.n} demandes ; grille eurometropole-strasbourg ; {ON}")
+    if not args.skip_pg:
+        bench(args.pg, args.n, args.runs, peer=True)
+    if not args.skip_sqlite:
+        bench(f"sqlite:///{args.sqlite}", args.n, args.runs, peer=False)
+
+
+if __name__ == "__main__":
+    main()
