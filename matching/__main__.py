@@ -11,7 +11,7 @@ from .cli.common import EXIT_USAGE, UsageError
 # Each module registers its subcommands and sets ``func`` on its parser.
 SUBCOMMAND_MODULES = (
     "matching.cli.cotation", "matching.cli.eligibility", "matching.cli.flux",
-    "matching.cli.parameters",
+    "matching.cli.parameters", "matching.cli.propose",
 )
 
 
