@@ -69,6 +69,11 @@ def _configure(app: Flask, config: str | type | dict | None) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.spaces.requester import demande_views  # noqa: F401, I001  (registers its routes on portal.bp)
+    # From designation to lease (issue 9 C): routes on the role blueprints.
+    from app.spaces.bailleur import dossiers_views  # noqa: F401, I001
+    from app.spaces.cal import sessions_views  # noqa: F401, I001
+    from app.spaces.requester import proposals_views  # noqa: F401, I001
+    from app.spaces.reservataire import logements_views  # noqa: F401, I001
     from app.spaces.admin.views import bp as admin_bp
     from app.spaces.api.views import bp as api_bp
     from app.spaces.auth.views import bp as auth_bp

@@ -175,3 +175,6 @@ def register(app: Flask) -> None:
     from app.cotation.cli import cotation_cli
 
     app.cli.add_command(cotation_cli)
+    from app.attribution.cli import propositions_cli
+
+    app.cli.add_command(propositions_cli)

@@ -18,16 +18,26 @@ NAVIGATION = {
     "demandeur": [
         ("Mon espace", "portal.espace",
          ("portal.demande", "portal.demande_create", "portal.demande_edit")),
+        ("Mes propositions", "portal.propositions", ("portal.proposition",
+                                                     "portal.proposition_accept",
+                                                     "portal.proposition_refuse")),
     ],
     "bailleur": [
         ("Accueil", "bailleur.home", ()),
+        ("Dossiers", "bailleur.dossiers",
+         ("bailleur.dossier", "bailleur.dossier_visit", "bailleur.dossier_lease")),
         ("Logements", "bailleur.logements", ("bailleur.logement",)),
     ],
     "reservataire": [
         ("Accueil", "reservataire.home", ()),
+        ("Logements à désigner", "reservataire.logements",
+         ("reservataire.logement", "reservataire.logement_change",
+          "reservataire.logement_designate")),
         ("Candidats désignés", "reservataire.candidats", ("reservataire.demande",)),
     ],
-    "cal": [("Accueil", "cal.home", ())],
+    "cal": [("Accueil", "cal.home", ()),
+            ("Séances", "cal.sessions", ("cal.session", "cal.session_agenda",
+                                         "cal.session_decision", "cal.session_close"))],
     "epci": [
         ("Accueil", "epci.home", ()),
         ("Rechercher une demande", "epci.demande_search", ("epci.demande",)),
