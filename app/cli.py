@@ -175,6 +175,11 @@ def register(app: Flask) -> None:
     from app.cotation.cli import cotation_cli
 
     app.cli.add_command(cotation_cli)
+    from app.demandes.cli import demandes_cli
+    from app.export import export_command
+
+    app.cli.add_command(demandes_cli)
+    app.cli.add_command(export_command)
     from app.attribution.cli import propositions_cli
 
     app.cli.add_command(propositions_cli)

@@ -17,7 +17,9 @@ from app.labels import label, tone
 NAVIGATION = {
     "demandeur": [
         ("Mon espace", "portal.espace",
-         ("portal.demande", "portal.demande_create", "portal.demande_edit")),
+         ("portal.demande", "portal.demande_create", "portal.demande_edit",
+          "portal.demande_link", "portal.demande_renew", "portal.documents")),
+        ("Ma cotation", "portal.cotation", ()),
         ("Mes propositions", "portal.propositions", ("portal.proposition",
                                                      "portal.proposition_accept",
                                                      "portal.proposition_refuse")),

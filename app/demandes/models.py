@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     Numeric,
@@ -16,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as text_clause
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organisation
@@ -248,3 +251,67 @@ class Verification(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="declared")
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why staff rejected the criterion's evidence (shown to the requester); set with "rejected".
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    documents: Mapped[list[Document]] = relationship(
+        order_by="Document.uploaded_at", cascade="all, delete-orphan", back_populates="verification"
+    )
+
+
+class DemandeDraft(db.Model):
+    """What a requester typed in the demande form and has not filed yet (nothing is lost).
+
+    A draft is the raw form data (field name → list of values), not a demande: a draft has no
+    NUR, takes no place in the cotation, and a half-filled household is storable. ``demande_id``
+    set: pending changes to that filed demande; NULL: a new demande being prepared.
+    """
+
+    __tablename__ = "demande_drafts"
+    __table_args__ = (
+        UniqueConstraint("demande_id"),
+        # One draft of a new demande per requester.
+        Index("uq_demande_drafts_requester_new", "requester_id", unique=True,
+              sqlite_where=text_clause("demande_id IS NULL"),
+              postgresql_where=text_clause("demande_id IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requester_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    demande_id: Mapped[int | None] = mapped_column(ForeignKey("demandes.id", ondelete="CASCADE"))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Document(db.Model):
+    """A supporting document the requester uploaded for one criterion of their demande.
+
+    The file is stored outside the web root (app/uploads.py) under ``storage_key``; its
+    verification status is the criterion's (``verifications``): declared, verified, rejected.
+    """
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["demande_id", "criterion"],
+            ["verifications.demande_id", "verifications.criterion"],
+            ondelete="CASCADE",
+        ),
+        CheckConstraint("size > 0", name="size_positive"),
+        Index("ix_documents_demande_criterion", "demande_id", "criterion"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    demande_id: Mapped[int] = mapped_column(Integer)
+    criterion: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(32), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    original_name: Mapped[str] = mapped_column(String(120))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    verification: Mapped[Verification] = relationship(back_populates="documents")

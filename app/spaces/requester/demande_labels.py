@@ -22,6 +22,10 @@ PARTNER_ROLES = ("conjoint", "codemandeur")
 
 MSG_HOUSEHOLD = "Le ménage doit compter au moins une personne, dont le demandeur."
 MSG_TOO_MANY_MEMBERS = f"Le ménage peut compter au plus {MAX_MEMBERS} personnes."
+MSG_NO_ADULT = (
+    "Le ménage doit compter au moins un adulte (18 ans ou plus) : vérifiez les dates de "
+    "naissance."
+)
 MSG_TWO_DEMANDEURS = (
     "Une seule personne peut être « Demandeur » ; choisissez « Codemandeur » pour la seconde."
 )

@@ -37,6 +37,7 @@ from app.spaces.requester.demande_labels import (
     MSG_FUTURE_BIRTH,
     MSG_HOUSEHOLD,
     MSG_NEGATIVE_INCOME,
+    MSG_NO_ADULT,
     MSG_NO_COMMUNE,
     MSG_NO_PARTNER,
     MSG_OLD_BIRTH,
@@ -52,6 +53,9 @@ from app.spaces.requester.demande_labels import (
 from app.territoire.queries import CommuneInfo
 from matching import enums
 
+# Far above any household eligible to social housing: a larger figure is a typing mistake.
+MAX_YEARLY_INCOME = 1_000_000
+MAX_MONTHLY_INCOME = 100_000
 # Column sizes (app/demandes/models.py) bound the text fields.
 INSEE_LENGTH = 5
 SIRET_LENGTH = 14
@@ -62,6 +66,10 @@ def _today() -> date:
     from app.clock import platform_today  # needs the application context
 
     return platform_today()
+
+
+def _age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def commune_code_field(label: str) -> TextField:
@@ -181,6 +189,11 @@ class HouseholdSection:
             raise ValidationError(MSG_TWO_DEMANDEURS)
         if len(rows) > MAX_MEMBERS:
             raise ValidationError(MSG_TOO_MANY_MEMBERS)
+        # A member without birth date counts as an adult (docs/formats.md).
+        today = _today()
+        if rows and not any(row.birth_date.data is None or _age(row.birth_date.data, today) >= 18
+                            for row in rows):
+            raise ValidationError(MSG_NO_ADULT)
 
 
 # --------------------------------------------------------------------------- resources, housing
@@ -190,16 +203,17 @@ class ResourcesSection:
     rfr_n2 = AmountField(
         "Revenu fiscal de référence de l'année N-2",
         validators=[required("Indiquez le revenu fiscal de référence N-2 (0 si aucun revenu).")],
-        negative_message=MSG_NEGATIVE_INCOME,
+        negative_message=MSG_NEGATIVE_INCOME, maximum=MAX_YEARLY_INCOME,
     )
     rfr_n1 = AmountField("Revenu fiscal de référence de l'année N-1 (facultatif)",
-                         negative_message=MSG_NEGATIVE_INCOME)
+                         negative_message=MSG_NEGATIVE_INCOME, maximum=MAX_YEARLY_INCOME)
     resources_last_12_months = AmountField("Revenus des 12 derniers mois (facultatif)",
-                                           negative_message=MSG_NEGATIVE_INCOME)
+                                           negative_message=MSG_NEGATIVE_INCOME,
+                                           maximum=MAX_YEARLY_INCOME)
     monthly_resources = AmountField(
         "Ressources mensuelles du ménage",
         validators=[required("Indiquez les ressources mensuelles du ménage (0 si aucune).")],
-        negative_message=MSG_NEGATIVE_INCOME,
+        negative_message=MSG_NEGATIVE_INCOME, maximum=MAX_MONTHLY_INCOME,
     )
 
 
