@@ -183,3 +183,6 @@ def register(app: Flask) -> None:
     from app.attribution.cli import propositions_cli
 
     app.cli.add_command(propositions_cli)
+    from app.flux.cli import flux_cli
+
+    app.cli.add_command(flux_cli)

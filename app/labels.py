@@ -46,6 +46,8 @@ _LABELS = {
     "reason": enums.REASON_LABELS,
     "role_short": ROLE_SHORT_LABELS,
     "financing": FINANCING_LABELS,
+    "counts_on": {"mise_a_disposition": "Mise à disposition", "attribution": "Attribution",
+                  "bail_signe": "Bail signé"},
 }
 
 

@@ -31,3 +31,6 @@ def logements():
 def logement(logement_id: int):
     details = or_404(own_logement(current_user, logement_id))
     return render_template("bailleur/logement.html", **details)
+
+
+from app.spaces.bailleur import flux_views  # noqa: E402, F401  (registers the flux pages)

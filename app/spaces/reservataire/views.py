@@ -33,3 +33,6 @@ def demande(nur: str):
     details = or_404(designated_demande(current_user, nur))
     record("demande.read", entity_type="demande", entity_id=nur, area="reservataire")
     return render_template("reservataire/demande.html", **details)
+
+
+from app.spaces.reservataire import flux_views  # noqa: E402, F401  (registers the flux pages)
