@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.accounts.models import ORGANISATION_KIND_LABELS, ROLE_LABELS
 from app.attribution.models import CAL_DECISION_LABELS
 from app.demandes.models import DEMANDE_STATUS_LABELS
+from app.patrimoine.models import HORS_FLUX_REASON_LABELS, RETIRED_REASON_LABELS
 from matching import enums
 
 # Short role names, for table headers.
@@ -46,6 +47,8 @@ _LABELS = {
     "reason": enums.REASON_LABELS,
     "role_short": ROLE_SHORT_LABELS,
     "financing": FINANCING_LABELS,
+    "hors_flux_reason": HORS_FLUX_REASON_LABELS,
+    "retired_reason": RETIRED_REASON_LABELS,
     "counts_on": {"mise_a_disposition": "Mise à disposition", "attribution": "Attribution",
                   "bail_signe": "Bail signé"},
 }

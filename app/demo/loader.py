@@ -23,6 +23,7 @@ from app.adapters.rows import (
     sync_sequence,
 )
 from app.demo import generate
+from app.demo.vacancies_demo import load_vacancies_demo
 from app.extensions import db
 from app.models import (
     Attribution,
@@ -112,6 +113,8 @@ def load_demo(*, demandes: int = 5000, logements: int = 3000, seed: int = 2026,
     demande_ids = _demandes(territory, orgs, now, echo)
     _history(territory, orgs, logement_ids, demande_ids, echo)
     _current(territory, orgs, logement_ids, demande_ids, on)
+    echo("  vacances : {declarees} déclarées, {hors_flux} hors flux, {publiees} publiées"
+         .format(**load_vacancies_demo(on, seed=seed)))
     _accounts(orgs, territory, demande_ids)
     db.session.flush()
     echo("Territoire de démonstration chargé.")

@@ -153,10 +153,51 @@ class Offre(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Publishing (the bailleur's offer page): the date the tenant gave notice, and the
+    # neighbourhood named in the offer text (searched with the description and the commune).
+    notice_on: Mapped[date | None] = mapped_column(Date)
+    quartier: Mapped[str | None] = mapped_column(String(120))
 
     logement: Mapped[Logement] = relationship()
     reservataire: Mapped[Organisation | None] = relationship()
     convention: Mapped[Convention | None] = relationship()
+
+
+# Media of a published offer: photos (JPEG, PNG) and a plan (PDF, JPEG, PNG).
+MEDIA_KINDS = ("photo", "plan")
+MEDIA_CONTENT_TYPES = ("application/pdf", "image/jpeg", "image/png")
+
+
+class OffreMedia(db.Model):
+    """A photo or a plan of an offer, stored by ``app/uploads.py`` under a random key.
+
+    Its text alternative is required (accessibility): a photo is described, a plan named."""
+
+    __tablename__ = "offre_media"
+    __table_args__ = (
+        enum_check("kind", MEDIA_KINDS),
+        enum_check("content_type", MEDIA_CONTENT_TYPES),
+        CheckConstraint("kind = 'plan' OR content_type <> 'application/pdf'",
+                        name="photo_is_an_image"),
+        CheckConstraint("size > 0", name="size_positive"),
+        CheckConstraint("length(trim(caption)) > 0", name="caption_given"),
+        CheckConstraint("position >= 0", name="position_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offre_id: Mapped[int] = mapped_column(ForeignKey("offres.id"), index=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    original_name: Mapped[str] = mapped_column(String(120))
+    caption: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    offre: Mapped[Offre] = relationship()
 
 
 class FluxEvent(db.Model):

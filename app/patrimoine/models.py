@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Integer,
     Numeric,
@@ -23,6 +24,18 @@ from matching import enums
 
 # Why a dwelling is outside the flux (décret n° 2020-145; docs/regulation.md, « Assiette du flux »).
 HORS_FLUX_REASONS = ("defense_securite", "vente", "demolition")
+HORS_FLUX_REASON_LABELS = {
+    "defense_securite": "Défense nationale ou sécurité intérieure",
+    "vente": "Logement destiné à la vente",
+    "demolition": "Logement destiné à la démolition",
+}
+# Why a dwelling left the bailleur's parc (it keeps its history; no new vacancy).
+RETIRED_REASONS = ("vendu", "demoli", "autre")
+RETIRED_REASON_LABELS = {
+    "vendu": "Vendu",
+    "demoli": "Démoli",
+    "autre": "Autre sortie du patrimoine",
+}
 
 
 class Programme(db.Model):
@@ -52,6 +65,10 @@ class Logement(db.Model):
         enum_check("typology", enums.TYPOLOGIES),
         enum_check("financing", enums.FINANCINGS),
         enum_check("hors_flux_reason", HORS_FLUX_REASONS),
+        enum_check("retired_reason", RETIRED_REASONS),
+        CheckConstraint("(retired_on IS NULL) = (retired_reason IS NULL)",
+                        name="retired_with_reason"),
+        CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("rooms IS NULL OR rooms >= 1", name="rooms_positive"),
         CheckConstraint("surface IS NULL OR surface > 0", name="surface_positive"),
         CheckConstraint("rent >= 0 AND charges >= 0", name="rent_charges_non_negative"),
@@ -82,8 +99,15 @@ class Logement(db.Model):
     construction_year: Mapped[int | None] = mapped_column(Integer)
     hors_flux_reason: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Out of the parc (sold, demolished…): kept for its history, no new vacancy.
+    retired_on: Mapped[date | None] = mapped_column(Date)
+    retired_reason: Mapped[str | None] = mapped_column(String(20))
+    # Optimistic locking: every UPDATE checks and bumps it, so a stale edit is refused.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     bailleur: Mapped[Organisation] = relationship()
     programme: Mapped[Programme | None] = relationship()
     commune: Mapped[Commune] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 

@@ -26,6 +26,8 @@ from tests.factories import (
     DEFAULT_PASSWORD,
     CommuneFactory,
     DemandeFactory,
+    LogementFactory,
+    OffreFactory,
     OrganisationFactory,
     UserFactory,
 )
@@ -130,11 +132,17 @@ def world(db_session):
     requester = UserFactory(role="demandeur")
     demande = DemandeFactory(nur="045-2025-000123", epci=epci, requester_id=requester.id,
                              wishes=communes[:1])
-    return SimpleNamespace(epci=epci, requester=requester, demande=demande)
+    bailleur = OrganisationFactory()
+    logement = LogementFactory(bailleur=bailleur, commune=communes[0])
+    return SimpleNamespace(epci=epci, requester=requester, demande=demande,
+                           bailleur=UserFactory(role="bailleur", organisation=bailleur),
+                           logement=logement, offre=OffreFactory(logement=logement))
 
 
 # Values of path arguments, by name: a POST route with another argument must be added here.
-PATH_ARGUMENTS = {"nur": lambda world: world.demande.nur}
+PATH_ARGUMENTS = {"nur": lambda world: world.demande.nur,
+                  "logement_id": lambda world: world.logement.id,
+                  "ref": lambda world: world.offre.ref, "media_id": lambda world: 1}
 
 # A form to start from, for routes whose empty form would stop at the first check.
 VALID = {
@@ -160,7 +168,11 @@ def test_every_post_route_is_fuzzed(app):
 
 
 FUZZED_ENDPOINTS = ["auth.login", "auth.logout", "auth.change_password", "auth.register",
-                    "portal.demande_create", "portal.demande_edit"]
+                    "portal.demande_create", "portal.demande_edit",
+                    "bailleur.logement_edit", "bailleur.logement_retire",
+                    "bailleur.logement_exclude", "bailleur.logements_import",
+                    "bailleur.vacancy_declare", "bailleur.offre_publish",
+                    "bailleur.offre_media_add", "bailleur.offre_media_delete"]
 
 
 @pytest.mark.parametrize("endpoint", FUZZED_ENDPOINTS)
@@ -175,7 +187,7 @@ def test_hostile_input_never_causes_a_server_error(app, client, world, monkeypat
     user = None
     if PUBLIC not in access:
         user = world.requester if AUTHENTICATED in access or "demandeur" in access \
-            else user_for(next(iter(access)))
+            else world.bailleur if "bailleur" in access else user_for(next(iter(access)))
     with app.test_request_context():
         from flask import url_for
 
