@@ -232,3 +232,80 @@ class FluxEvent(db.Model):
     details: Mapped[dict | None] = mapped_column(JSON)
 
     offre: Mapped[Offre] = relationship()
+
+
+# --------------------------------------------------------------------------- état des lieux,
+# yearly forecasts and quartile thresholds (bilan annuel; issue 7 team B)
+
+MUTATIONS_HORS_BASE = ("internes", "toutes")  # matching.flux.MUTATIONS_HORS_BASE
+
+
+class ReservationStock(db.Model):
+    """État des lieux initial: a dwelling a réservataire held in stock before the flux.
+
+    The bailleur's last imported file (an import replaces the bailleur's previous rows);
+    each réservataire's share of the flux is computed from it (matching/flux/etat_des_lieux.py)."""
+
+    __tablename__ = "reservations_stock"
+    __table_args__ = (UniqueConstraint("logement_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bailleur_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    logement_id: Mapped[int] = mapped_column(ForeignKey("logements.id"))
+    reservataire_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    convention_ref: Mapped[str | None] = mapped_column(String(64))  # the stock convention
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    logement: Mapped[Logement] = relationship()
+    reservataire: Mapped[Organisation] = relationship(foreign_keys=[reservataire_id])
+
+
+class FluxForecast(db.Model):
+    """The bailleur's settings for a flux's yearly forecast (bailleur × département × year):
+    a rotation rate replacing the observed one, and the dwellings it plans to take out of the
+    base (mutations, relogements NPNRU / ORCOD)."""
+
+    __tablename__ = "flux_forecasts"
+    __table_args__ = (
+        UniqueConstraint("bailleur_id", "departement", "year"),
+        enum_check("mutations_hors_base", MUTATIONS_HORS_BASE),
+        CheckConstraint("rotation_rate IS NULL OR (rotation_rate >= 0 AND rotation_rate <= 1)",
+                        name="rotation_rate_range"),
+        CheckConstraint("mutations_internes >= 0 AND mutations_externes >= 0 AND "
+                        "relogements_npnru >= 0 AND relogements_orcod >= 0",
+                        name="withdrawals_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bailleur_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    departement: Mapped[str] = mapped_column(String(3))
+    year: Mapped[int] = mapped_column(Integer)
+    rotation_rate: Mapped[float | None] = mapped_column(Numeric(5, 4, asdecimal=False))
+    mutations_internes: Mapped[int] = mapped_column(Integer, default=0)
+    mutations_externes: Mapped[int] = mapped_column(Integer, default=0)
+    relogements_npnru: Mapped[int] = mapped_column(Integer, default=0)
+    relogements_orcod: Mapped[int] = mapped_column(Integer, default=0)
+    mutations_hors_base: Mapped[str] = mapped_column(String(10), default="internes")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class QuartileThreshold(db.Model):
+    """The lowest-quartile income threshold of an EPCI for a year (annual income per
+    consumption unit), fixed by arrêté; entered by the EPCI, never guessed (CCH L.441-1)."""
+
+    __tablename__ = "quartile_thresholds"
+    __table_args__ = (
+        UniqueConstraint("epci_id", "year"),
+        CheckConstraint("threshold > 0", name="threshold_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    epci_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    threshold: Mapped[float] = mapped_column(Numeric(10, 2, asdecimal=False))
+    arrete: Mapped[str] = mapped_column(String(200))  # the arrêté's reference
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
