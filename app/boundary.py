@@ -11,7 +11,8 @@ to a guess from the status code:
   that must stay (a failed sign-in feeds throttling and the audit trail);
 - ``NEVER``: roll back even a successful answer (read-only views).
 
-An unhandled exception always rolls back.
+An unhandled exception always rolls back. Files uploaded during a request that rolls back are
+deleted with it (``app.uploads``), so no file outlives the rows that would have named it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import TypeVar
 
 from flask import Flask, Response, current_app, request
 
+from app import uploads
 from app.extensions import db
 
 ON_SUCCESS = "on_success"
@@ -65,11 +67,15 @@ def install_boundary(app: Flask) -> None:
         # Commit once, before the response leaves, so a failed commit is still a 500.
         if should_commit(rule_of_request(), response.status_code):
             db.session.commit()
+            uploads.keep_committed()
         else:
             db.session.rollback()
+            uploads.discard_uncommitted()
         return response
 
     @app.teardown_request
     def _rollback_on_exception(exc: BaseException | None) -> None:
         if exc is not None:
             db.session.rollback()
+        # Files stored by a request that did not commit (an exception, an error page).
+        uploads.discard_uncommitted()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from flask import abort, current_app, send_file
+from flask import abort, current_app, g, has_request_context, send_file
 from werkzeug.datastructures import FileStorage
 
 from matching import fr
@@ -106,7 +106,22 @@ def store(upload: FileStorage | BinaryIO, *, accepted: tuple[str, ...] = DOCUMEN
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+    if has_request_context():
+        # Forget the file if the request's unit of work rolls back (app.boundary).
+        g.setdefault("stored_upload_keys", []).append(key)
     return StoredFile(key, content_type, size, digest.hexdigest(), name)
+
+
+def discard_uncommitted() -> None:
+    """Delete the files stored during a request whose changes were rolled back: no row will
+    ever point at them."""
+    for key in g.pop("stored_upload_keys", []):
+        delete_stored(key)
+
+
+def keep_committed() -> None:
+    """The request committed: its stored files now belong to their rows."""
+    g.pop("stored_upload_keys", None)
 
 
 def delete_stored(key: str) -> None:

@@ -84,3 +84,14 @@ def test_a_stored_file_is_served_as_an_attachment_with_nosniff_then_deleted(uplo
 def test_a_forged_key_never_reaches_the_file_system(uploads):
     with pytest.raises(UploadError):
         send_stored("../../etc/passwd" + "0" * 16, "application/pdf", "x.pdf")
+
+
+def test_files_stored_by_a_request_that_rolls_back_are_deleted(uploads):
+    from app.uploads import discard_uncommitted, keep_committed
+
+    kept = store(upload(PDF, "gardé.pdf"))
+    keep_committed()  # the request committed: the file belongs to its row
+    dropped = store(upload(PDF, "perdu.pdf"))
+    discard_uncommitted()  # this one's request rolled back
+    assert (uploads / kept.key[:2] / kept.key).exists()
+    assert not (uploads / dropped.key[:2] / dropped.key).exists()
