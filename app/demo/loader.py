@@ -23,6 +23,7 @@ from app.adapters.rows import (
     sync_sequence,
 )
 from app.demo import generate
+from app.demo.flux_demo import load_flux_demo
 from app.demo.vacancies_demo import load_vacancies_demo
 from app.extensions import db
 from app.models import (
@@ -116,6 +117,7 @@ def load_demo(*, demandes: int = 5000, logements: int = 3000, seed: int = 2026,
     echo("  vacances : {declarees} déclarées, {hors_flux} hors flux, {publiees} publiées"
          .format(**load_vacancies_demo(on, seed=seed)))
     _accounts(orgs, territory, demande_ids)
+    echo(load_flux_demo(on))
     db.session.flush()
     echo("Territoire de démonstration chargé.")
     print_accounts(echo)
