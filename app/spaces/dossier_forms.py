@@ -66,7 +66,8 @@ class ListChangeForm(VersionedForm):
 class DesignateForm(VersionedForm):
     exception = ChoiceField(
         f"Motif de l'exception (moins de {MAX_CANDIDATES} candidats)",
-        choices=choices(FEWER_EXCEPTIONS, placeholder="— Aucune : trois candidats —"))
+        choices=choices(FEWER_EXCEPTIONS, placeholder="— Aucune : trois candidats —"),
+        default="")
     exception_detail = TextField("Précision (facultatif)", max_length=500, filters=[strip])
 
 
@@ -89,7 +90,7 @@ class DecisionForm(VersionedForm):
                            validators=[required("Choisissez la décision.")])
     rank = ChoiceField("Rang (attribution par rang)",
                        choices=choices({str(i): str(i) for i in range(1, MAX_CANDIDATES + 1)},
-                                       placeholder="—"))
+                                       placeholder="—"), default="")
     reasons = LongText("Motifs (non-attribution, irrecevabilité)", max_length=MAX_TEXT,
                        filters=[strip])
     condition = TextField("Pièce manquante (condition suspensive)", max_length=500,

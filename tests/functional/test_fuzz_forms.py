@@ -142,7 +142,8 @@ def world(db_session):
 # Values of path arguments, by name: a POST route with another argument must be added here.
 PATH_ARGUMENTS = {"nur": lambda world: world.demande.nur,
                   "logement_id": lambda world: world.logement.id,
-                  "ref": lambda world: world.offre.ref, "media_id": lambda world: 1}
+                  "ref": lambda world: world.offre.ref, "media_id": lambda world: 1,
+                  "attribution_id": lambda world: 1, "session_id": lambda world: 1}
 
 # A form to start from, for routes whose empty form would stop at the first check.
 VALID = {
@@ -172,7 +173,11 @@ FUZZED_ENDPOINTS = ["auth.login", "auth.logout", "auth.change_password", "auth.r
                     "bailleur.logement_edit", "bailleur.logement_retire",
                     "bailleur.logement_exclude", "bailleur.logements_import",
                     "bailleur.vacancy_declare", "bailleur.offre_publish",
-                    "bailleur.offre_media_add", "bailleur.offre_media_delete"]
+                    "bailleur.offre_media_add", "bailleur.offre_media_delete",
+                    "reservataire.logement_change", "reservataire.logement_designate",
+                    "cal.sessions", "cal.session_agenda", "cal.session_decision",
+                    "cal.session_close", "bailleur.dossier_visit", "bailleur.dossier_lease",
+                    "portal.proposition_accept", "portal.proposition_refuse"]
 
 
 @pytest.mark.parametrize("endpoint", FUZZED_ENDPOINTS)
