@@ -14,6 +14,31 @@ from matching import records
 from matching.records import LineError
 
 
+def stored_problems(lg: records.Logement) -> list[tuple[str, str]]:
+    """What the ``logements`` table would refuse in a well-formed record (its CHECKs and
+    column lengths), as (field, reason): reported like any other bad field, never a 500."""
+    problems = []
+    if len(lg.id) > 64:
+        problems.append(("id", "64 caractères au plus"))
+    if lg.rooms is not None and lg.rooms < 1:
+        problems.append(("rooms", f"au moins une pièce, reçu {lg.rooms}"))
+    if lg.surface is not None and lg.surface <= 0:
+        problems.append(("surface", f"surface positive attendue, reçu {lg.surface:g}"))
+    if lg.surface is not None and lg.surface >= 100_000:
+        problems.append(("surface", f"surface invraisemblable : {lg.surface:g} m²"))
+    for field in ("rent", "charges"):
+        value = getattr(lg, field)
+        if value < 0:
+            problems.append((field, f"montant négatif : {value:g}"))
+        elif value >= 10_000_000:
+            problems.append((field, f"montant invraisemblable : {value:g}"))
+    for field in ("rooms", "floor"):
+        value = getattr(lg, field)
+        if value is not None and value > 1000:
+            problems.append((field, f"valeur invraisemblable : {value}"))
+    return problems
+
+
 def check_logements(good: list[tuple[int, records.Logement]], report: ImportReport, _):
     bailleurs = organisations_by_slug("bailleur")
     communes = existing(Commune.insee, (lg.commune for _, lg in good))
@@ -21,6 +46,7 @@ def check_logements(good: list[tuple[int, records.Logement]], report: ImportRepo
         Organisation, Logement.bailleur_id == Organisation.id)).tuples())
     seen: dict[tuple[str | None, str], int] = {}
     for line, lg in good:
+        report.errors.extend(LineError(line, field, reason) for field, reason in stored_problems(lg))
         if lg.bailleur not in bailleurs:
             report.errors.append(LineError(line, "bailleur", f"bailleur inconnu : {lg.bailleur!r}"))
         if lg.commune not in communes:

@@ -22,7 +22,7 @@ from app.adapters.rows import insert_rows
 from app.extensions import db
 from app.flux.models import OPEN_FLUX_STATUSES, Offre
 from app.imports import ImportReport
-from app.patrimoine.imports import check_logements
+from app.patrimoine.imports import check_logements, stored_problems
 from app.patrimoine.models import HORS_FLUX_REASONS, RETIRED_REASONS, Logement
 from matching import records
 from matching.records import LineError, RecordError
@@ -78,31 +78,6 @@ def _save(logement: Logement, expected_version: int, change) -> Logement:
         raise
     savepoint.commit()
     return logement
-
-
-def stored_problems(lg: records.Logement) -> list[tuple[str, str]]:
-    """What the ``logements`` table would refuse in a well-formed record (its CHECKs and
-    column lengths), as (field, reason): reported like any other bad field, never a 500."""
-    problems = []
-    if len(lg.id) > 64:
-        problems.append(("id", "64 caractères au plus"))
-    if lg.rooms is not None and lg.rooms < 1:
-        problems.append(("rooms", f"au moins une pièce, reçu {lg.rooms}"))
-    if lg.surface is not None and lg.surface <= 0:
-        problems.append(("surface", f"surface positive attendue, reçu {lg.surface:g}"))
-    if lg.surface is not None and lg.surface >= 100_000:
-        problems.append(("surface", f"surface invraisemblable : {lg.surface:g} m²"))
-    for field in ("rent", "charges"):
-        value = getattr(lg, field)
-        if value < 0:
-            problems.append((field, f"montant négatif : {value:g}"))
-        elif value >= 10_000_000:
-            problems.append((field, f"montant invraisemblable : {value:g}"))
-    for field in ("rooms", "floor"):
-        value = getattr(lg, field)
-        if value is not None and value > 1000:
-            problems.append((field, f"valeur invraisemblable : {value}"))
-    return problems
 
 
 def check_edit(logement: Logement, values: Mapping[str, Any]) -> None:
@@ -197,10 +172,7 @@ def import_logements(user: User, text: str) -> ImportReport:
                 line, "bailleur",
                 f"ce fichier ne peut contenir que les logements de {user.organisation.name}"))
             continue
-        problems = stored_problems(lg)
-        report.errors.extend(LineError(line, field, reason) for field, reason in problems)
-        if not problems:
-            own.append((line, lg))
+        own.append((line, lg))
     if report.read == 0:
         report.errors.append(LineError(1, "(fichier)", "le fichier ne contient aucun logement"))
     rows = check_logements(own, report, None)

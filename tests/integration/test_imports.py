@@ -177,3 +177,17 @@ def test_a_malformed_csv_line_is_reported_and_reading_goes_on(territory):
     assert report.errors[0].path == "(csv)" and "CSV invalide" in report.errors[0].reason
     assert report.read == 2  # the next line was still read (and refused for its own reasons)
     assert _count(Demande) == 0
+
+
+def test_the_command_line_import_refuses_what_the_table_would_refuse(territory):
+    # The same checks as the bailleur's web import: never a database error on a bad value.
+    OrganisationFactory(slug="habitat-loire", kind="bailleur")
+    base = {"bailleur": "habitat-loire", "commune": "45234", "zone": "autres_regions",
+            "qpv": False, "typology": "T2", "financing": "PLUS", "rent": 400, "charges": 50}
+    report = import_records("logements", _jsonl(
+        {**base, "id": "L-1", "rooms": 0},
+        {**base, "id": "L-2", "surface": -3},
+        {**base, "id": "L" * 80},
+    ))
+    assert [(e.line, e.path) for e in report.errors] == [(1, "rooms"), (2, "surface"), (3, "id")]
+    assert _count(Logement) == 0
