@@ -137,6 +137,4 @@ def export_command(kind: str, fmt: str, published: bool, ref: str | None,
             os.unlink(output)
         click.echo(f"Aucun enregistrement {kind} ne porte la référence {ref!r}.", err=True)
         raise SystemExit(1) from None
-    finally:
-        db.session.rollback()  # read only
     click.echo(f"{count} enregistrement(s) {kind} exporté(s).", err=True)
