@@ -19,6 +19,7 @@ PUBLIC_ENDPOINTS = {
     "auth.login",  # sign-in form
     "auth.register",  # requester self-registration
     "api.health",  # load balancer probe; reveals nothing
+    "portal.public_cotation",  # an EPCI's cotation grid: public by law, no personal data
 }
 
 # The home page of each role.
