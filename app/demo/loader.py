@@ -24,6 +24,7 @@ from app.adapters.rows import (
 )
 from app.demo import generate
 from app.demo.flux_demo import load_flux_demo
+from app.demo.portal_demo import load_portal_demo
 from app.demo.vacancies_demo import load_vacancies_demo
 from app.extensions import db
 from app.models import (
@@ -119,6 +120,7 @@ def load_demo(*, demandes: int = 5000, logements: int = 3000, seed: int = 2026,
     _accounts(orgs, territory, demande_ids)
     echo(load_flux_demo(on))
     db.session.flush()
+    echo(load_portal_demo(on))
     echo("Territoire de démonstration chargé.")
     print_accounts(echo)
     return True
