@@ -23,6 +23,7 @@ from app.adapters.rows import (
     sync_sequence,
 )
 from app.demo import generate
+from app.demo.dossiers_demo import load_dossiers_demo
 from app.demo.flux_demo import load_flux_demo
 from app.demo.portal_demo import load_portal_demo
 from app.demo.vacancies_demo import load_vacancies_demo
@@ -119,6 +120,7 @@ def load_demo(*, demandes: int = 5000, logements: int = 3000, seed: int = 2026,
          .format(**load_vacancies_demo(on, seed=seed)))
     _accounts(orgs, territory, demande_ids)
     echo(load_flux_demo(on))
+    echo(load_dossiers_demo(on))
     db.session.flush()
     echo(load_portal_demo(on))
     echo("Territoire de démonstration chargé.")
