@@ -69,6 +69,7 @@ def _configure(app: Flask, config: str | type | dict | None) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.spaces.requester import demande_views  # noqa: F401, I001  (registers its routes on portal.bp)
+    from app.spaces.requester import offers  # noqa: F401  (location choisie routes on portal.bp)
     # Register their routes on bailleur.bp (and the offer media on portal.bp).
     from app.spaces.bailleur import patrimoine_views, vacancies_views  # noqa: F401, I001
     from app.spaces.requester import portal_views  # noqa: F401  (renewal, NUR, documents, cotation)

@@ -186,3 +186,6 @@ def register(app: Flask) -> None:
     from app.flux.cli import flux_cli
 
     app.cli.add_command(flux_cli)
+    from app.search.cli import register_cli as register_search_cli
+
+    register_search_cli(app)

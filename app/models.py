@@ -26,6 +26,7 @@ from app.demandes.models import (
 )
 from app.flux.models import Convention, ConventionVersion, FluxEvent, Offre
 from app.patrimoine.models import Logement, Programme
+from app.search.models import AlertDelivery, OffreSearchDocument, SavedSearch
 from app.territoire.models import Commune
 
 __all__ = [
@@ -33,5 +34,6 @@ __all__ = [
     "Convention", "CotationScore", "Demande", "DemandeReason", "Designation", "Employment",
     "FluxEvent", "HouseholdMember", "Logement", "LoginAttempt", "Membership", "Offre",
     "Organisation", "PriorityCriterion", "Programme", "Proposal", "ProposalCandidate", "Refusal",
-    "User", "Verification", "WishedCommune", "WishedTypology", "ConventionVersion",
+    "User", "Verification", "WishedCommune", "WishedTypology",
+    "AlertDelivery", "OffreSearchDocument", "SavedSearch", "ConventionVersion",
 ]

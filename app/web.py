@@ -20,6 +20,8 @@ NAVIGATION = {
          ("portal.demande", "portal.demande_create", "portal.demande_edit",
           "portal.demande_link", "portal.demande_renew", "portal.documents")),
         ("Ma cotation", "portal.cotation", ()),
+        ("Offres", "portal.offres", ("portal.offre", "portal.offre_apply")),
+        ("Mes candidatures", "portal.candidatures", ()),
         ("Mes propositions", "portal.propositions", ("portal.proposition",
                                                      "portal.proposition_accept",
                                                      "portal.proposition_refuse")),
@@ -39,6 +41,9 @@ NAVIGATION = {
         ("Orientation", "bailleur.orientation",
          ("bailleur.orientation_offre", "bailleur.orientation_vacancy")),
         ("Échéances", "bailleur.echeances", ()),
+        ("État des lieux", "bailleur.etat_des_lieux", ("bailleur.etat_des_lieux_import",)),
+        ("Objectifs", "bailleur.objectifs", ()),
+        ("Bilan annuel", "bailleur.bilan", ()),
     ],
     "reservataire": [
         ("Accueil", "reservataire.home", ()),
@@ -47,6 +52,7 @@ NAVIGATION = {
           "reservataire.logement_designate")),
         ("Candidats désignés", "reservataire.candidats", ("reservataire.demande",)),
         ("Flux", "reservataire.flux", ()),
+        ("Bilans", "reservataire.bilans_page", ()),
     ],
     "cal": [("Accueil", "cal.home", ()),
             ("Séances", "cal.sessions", ("cal.session", "cal.session_agenda",
@@ -54,6 +60,7 @@ NAVIGATION = {
     "epci": [
         ("Accueil", "epci.home", ()),
         ("Rechercher une demande", "epci.demande_search", ("epci.demande",)),
+        ("Gestion en flux", "epci.flux_overview", ()),
     ],
     "admin": [("Accueil", "admin.home", ())],
 }

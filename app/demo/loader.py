@@ -26,6 +26,7 @@ from app.demo import generate
 from app.demo.dossiers_demo import load_dossiers_demo
 from app.demo.flux_demo import load_flux_demo
 from app.demo.portal_demo import load_portal_demo
+from app.demo.offers_demo import publish_demo_offers
 from app.demo.vacancies_demo import load_vacancies_demo
 from app.extensions import db
 from app.models import (
@@ -119,9 +120,10 @@ def load_demo(*, demandes: int = 5000, logements: int = 3000, seed: int = 2026,
     echo("  vacances : {declarees} déclarées, {hors_flux} hors flux, {publiees} publiées"
          .format(**load_vacancies_demo(on, seed=seed)))
     _accounts(orgs, territory, demande_ids)
+    db.session.flush()
+    publish_demo_offers(on, seed=seed, echo=echo)
     echo(load_flux_demo(on))
     echo(load_dossiers_demo(on))
-    db.session.flush()
     echo(load_portal_demo(on))
     echo("Territoire de démonstration chargé.")
     print_accounts(echo)
