@@ -103,6 +103,10 @@ class Config:
     MAIL_PASSWORD = FromEnv("MAIL_PASSWORD", None, empty_is_unset=True)
     MAIL_DEFAULT_SENDER = FromEnv("MAIL_DEFAULT_SENDER", "Cotaflux <ne-pas-repondre@localhost>")
     MAIL_TIMEOUT_SECONDS = FromEnv("MAIL_TIMEOUT_SECONDS", 10, int)
+    # Location choisie: active applications (candidatures) a household may hold at once, and
+    # the address the new-offer alert mails link to (the site as its users reach it).
+    MAX_ACTIVE_APPLICATIONS = FromEnv("MAX_ACTIVE_APPLICATIONS", 5, int)
+    PUBLIC_BASE_URL = FromEnv("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
 
 class TestConfig(Config):
