@@ -143,7 +143,8 @@ def world(db_session):
 PATH_ARGUMENTS = {"nur": lambda world: world.demande.nur,
                   "logement_id": lambda world: world.logement.id,
                   "ref": lambda world: world.offre.ref, "media_id": lambda world: 1,
-                  "attribution_id": lambda world: 1, "session_id": lambda world: 1}
+                  "attribution_id": lambda world: 1, "session_id": lambda world: 1,
+                  "document_id": lambda world: 1}
 
 # A form to start from, for routes whose empty form would stop at the first check.
 VALID = {

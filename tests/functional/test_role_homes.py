@@ -206,5 +206,8 @@ def test_demandeur_home_shows_its_active_demande_and_what_to_do_next(client):
     assert "14 mars 2025" in page
     assert "Orléans, Saran" in page
     assert "Voir ma demande" in page and "/mon-espace/demandes/045-2025-000777" in page
-    assert "045-2025-000999" not in page  # an expired demande is not a current one
+    # An expired demande is not a current one: it is offered for renewal instead.
+    current = page[page.index("Ma demande en cours"):]
+    assert "045-2025-000999" not in current
+    assert "/mon-espace/demandes/045-2025-000999/renouveler" in page
     assert "045-2025-000888" not in page
