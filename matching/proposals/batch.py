@@ -110,25 +110,35 @@ def propose_batch(offers: Sequence[Logement], pool: Pool, applications: Sequence
                 for o in offers]
     _, any_rows = _engaged_rows(pool, engaged)
     needs = [r.policy.candidates for r in rankings]
-    # Usable indexes of each ranking (exclusivity "all" removes demandes on open dossiers).
-    usable: list[np.ndarray] = []
-    for r in rankings:
-        idx = np.arange(len(r))
-        if r.policy.exclusivity == "all" and any_rows:
-            idx = idx[~np.isin(r.rows, np.fromiter(any_rows, np.int64))]
-        usable.append(idx)
-    group = Counter((o.commune, o.typology) for o in offers)
-    k = [min(len(u), n * (group[(o.commune, o.typology)] + 1))
-         for u, n, o in zip(usable, needs, offers, strict=True)]
+    excluded = np.fromiter(any_rows, np.int64)
     rejected: list[set[int]] = [set() for _ in rankings]
+
+    def usable(o: int) -> np.ndarray:
+        """Listed indexes of offer o that may be assigned (exclusivity "all" removes demandes
+        on open dossiers; the explained eligibility removes the rejected ones)."""
+        r = rankings[o]
+        idx = np.arange(len(r))
+        if r.policy.exclusivity == "all" and len(excluded):
+            idx = idx[~np.isin(r.rows, excluded)]
+        if rejected[o]:
+            idx = idx[~np.isin(idx, np.fromiter(rejected[o], np.int64))]
+        return idx
+
+    def truncated(o: int) -> bool:
+        return k[o] < len(usable(o)) or not rankings[o].complete
+
+    group = Counter((o.commune, o.typology) for o in offers)
+    k = [n * (group[(o.commune, o.typology)] + 1) for n, o in zip(needs, offers, strict=True)]
+    for o, r in enumerate(rankings):
+        r.ensure(k[o])
 
     while True:
         lists_idx = []
-        for o, u in enumerate(usable):
-            if rejected[o]:
-                u = u[~np.isin(u, np.fromiter(rejected[o], np.int64))]
-                usable[o] = u
-                k[o] = min(k[o], len(u))
+        for o in range(len(rankings)):
+            u = usable(o)
+            while len(u) < k[o] and not rankings[o].complete:
+                rankings[o].ensure(len(rankings[o]) + k[o] - len(u))
+                u = usable(o)
             lists_idx.append(u[: k[o]])
         lists = [rankings[o].rows[ix] for o, ix in enumerate(lists_idx)]
         chosen = assign(lists, needs)
@@ -152,8 +162,8 @@ def propose_batch(offers: Sequence[Logement], pool: Pool, applications: Sequence
         grew = False
         while queue:
             o = queue.popleft()
-            if k[o] < len(usable[o]):
-                k[o] = min(len(usable[o]), max(2 * k[o], needs[o]))
+            if truncated(o):
+                k[o] = max(2 * k[o], needs[o])
                 grew = True
             for row in lists[o].tolist():
                 h = holder.get(row)
@@ -168,7 +178,7 @@ def propose_batch(offers: Sequence[Logement], pool: Pool, applications: Sequence
     for o, r in enumerate(rankings):
         mine = lists_idx[o][chosen[o]]
         mine_rows = set(r.rows[mine].tolist())
-        taken = len((set(r.rows[usable[o]].tolist()) & assigned_rows) - mine_rows)
+        taken = len((set(r.rows[usable(o)].tolist()) & assigned_rows) - mine_rows)
         dossier = dossier_of(r, engaged if r.policy.exclusivity == "first" else None, pool,
                              allowed=np.sort(mine), taken_elsewhere=taken)
         dossiers.append(dossier)

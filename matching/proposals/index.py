@@ -5,10 +5,11 @@
 
 - an index commune → (rows, choice slot) of the demandes that wish it, built once;
 - per (grid, date): the vectorised cotation of every row for each wished commune;
-- per (commune, ranking order, date): the wishing rows sorted once by the policy's keys,
-  with the columns the eligibility screen reads gathered in that order (a ``CommuneView``),
-  so that one offer costs a few vectorised masks over the rows of its commune and a
-  ``flatnonzero`` to get its first eligible rows in order.
+- per (grid, date, ranking order): every (demande, wished commune) pair sorted once by
+  commune then by the policy's keys, with the columns the eligibility screen reads gathered
+  in that order; a commune's rows are a slice of it (a ``CommuneView``), so that one offer
+  costs a few vectorised masks over the rows of its commune and a ``flatnonzero`` to get its
+  first eligible rows in order.
 
 ``screen`` is the vectorised eligibility of rows for one offer. It never rejects a demande the
 explained engine (``matching.eligibility.eligibility``) would accept: where the columns do not
@@ -108,7 +109,7 @@ class Pool:
         self._tie: np.ndarray | None = None
         self._scores: dict[tuple[str, date], BatchResult] = {}
         self._dated: dict[date, _Dated] = {}
-        self._views: dict[tuple, CommuneView] = {}
+        self._views: dict[tuple, _RankedIndex] = {}
 
     @classmethod
     def from_demandes(cls, demandes: Sequence[Demande], *,
@@ -196,17 +197,19 @@ class Pool:
 
     def view(self, commune: str, grid: Grid, on: date, order: tuple[str, ...], etat: bool,
              epci_communes: Sequence[str] | None = None) -> CommuneView:
-        """The demandes wishing a commune, sorted by a ranking order (cached)."""
-        key = (commune, grid.ref, on, order, etat)
-        view = self._views.get(key)
-        if view is None:
-            view = CommuneView.build(self, commune, grid, on, order, etat, epci_communes)
-            if len(self._views) > 256:
+        """The demandes wishing a commune, sorted by a ranking order: a slice of the ranked
+        index of every commune, built once per (grid, date, order, État contingent)."""
+        key = (grid.ref, on, order, etat)
+        index = self._views.get(key)
+        if index is None:
+            index = _RankedIndex.build(self, grid, on, order, etat, epci_communes)
+            if len(self._views) > 8:
                 self._views.clear()
-            self._views[key] = view
-        return view
+            self._views[key] = index
+        return index.view(self, commune)
 
     def clear_views(self) -> None:
+        """Forget the ranked indexes (they are rebuilt on the next proposal)."""
         self._views.clear()
 
 
@@ -249,15 +252,6 @@ class CommuneView:
     max_rent: np.ndarray | None
 
     @classmethod
-    def build(cls, pool: Pool, commune: str, grid: Grid, on: date, order: tuple[str, ...],
-              etat: bool, epci_communes: Sequence[str] | None) -> CommuneView:
-        rows, slots = pool.wishing(commune)
-        scores = pool.scores(grid, on, epci_communes).by_choice[rows, slots]
-        sort = np.lexsort(ranking_columns(pool, rows, scores, order, etat))
-        rows, slots, scores = rows[sort], slots[sort], scores[sort]
-        return cls.gather(pool, commune, rows, slots, scores, on)
-
-    @classmethod
     def gather(cls, pool: Pool, commune: str, rows: np.ndarray, slots: np.ndarray,
                scores: np.ndarray, on: date) -> CommuneView:
         t, dated = pool.table, pool.dated(on)
@@ -272,6 +266,36 @@ class CommuneView:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+
+class _RankedIndex:
+    """Every (demande, wished commune) pair sorted by commune then by a ranking order, with
+    the screened columns gathered in that order: a commune's view is a slice, no copy."""
+
+    def __init__(self, bounds: np.ndarray, whole: CommuneView):
+        self.bounds, self.whole = bounds, whole
+
+    @classmethod
+    def build(cls, pool: Pool, grid: Grid, on: date, order: tuple[str, ...], etat: bool,
+              epci_communes: Sequence[str] | None) -> _RankedIndex:
+        rows, slots = pool._w_rows, pool._w_slots
+        communes = np.repeat(np.arange(len(pool._w_bounds) - 1), np.diff(pool._w_bounds))
+        scores = pool.scores(grid, on, epci_communes).by_choice[rows, slots]
+        keys = ranking_columns(pool, rows, scores, order, etat)
+        sort = np.lexsort([*keys, communes])
+        whole = CommuneView.gather(pool, "", rows[sort], slots[sort], scores[sort], on)
+        return cls(pool._w_bounds, whole)
+
+    def view(self, pool: Pool, commune: str) -> CommuneView:
+        code = pool.commune_code(commune)
+        a, b = (0, 0) if code < 0 else (int(self.bounds[code]), int(self.bounds[code + 1]))
+        w = self.whole
+        return CommuneView(
+            commune=commune, rows=w.rows[a:b], slots=w.slots[a:b], score=w.score[a:b],
+            persons=w.persons[a:b], category_ub=w.category_ub[a:b], units=w.units[a:b],
+            rfr=None if w.rfr is None else w.rfr[a:b], resources=w.resources[a:b],
+            typologies=w.typologies[a:b], accessible=w.accessible[a:b],
+            max_rent=None if w.max_rent is None else w.max_rent[a:b])
 
 
 # --------------------------------------------------------------------------- the screen

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -247,10 +248,15 @@ def load_policy_set(id_or_path: str | Path | None = None) -> PolicySet:
         raise PolicyError(f"{path.name}: {exc}") from None
 
 
+@lru_cache(maxsize=1)
+def _default_set() -> PolicySet:
+    return load_policy_set()
+
+
 def as_policy_set(policy: PolicySet | RankingPolicy | None) -> PolicySet:
     """Accept a set, a single policy (used for every offer) or None (the default preset)."""
     if policy is None:
-        return load_policy_set()
+        return _default_set()
     if isinstance(policy, RankingPolicy):
         return PolicySet(default=policy, id=policy.id)
     return policy

@@ -12,8 +12,8 @@ so and why (counts of applications and of pool demandes set aside, by reason).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from types import MappingProxyType
 from typing import Any
@@ -105,6 +105,11 @@ def _reason_list(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{FILTER_LABELS.get(code, code)} {n}" for code, n in items)
 
 
+def _slice(view: CommuneView, a: int, b: int) -> CommuneView:
+    return CommuneView(**{f.name: (v[a:b] if isinstance(v := getattr(view, f.name), np.ndarray)
+                                   else v) for f in fields(view)})
+
+
 def _demandes(n: int) -> str:
     return f"{n} demande{'s' if n > 1 else ''} éligible{'s' if n > 1 else ''}"
 
@@ -171,42 +176,94 @@ class OfferRanking:
         self.pool_used = rp.pool == "always" or (
             rp.pool == "if_short" and self.applicants_eligible < rp.candidates)
         self.pool_wishing = 0
-        self.pool_counts: dict[str, int] = {}
+        self.pool_counts: Counter[str] = Counter()
         self.pool_eligible = 0
-        p_rows = np.zeros(0, np.int64)
-        p_scores = np.zeros(0)
+        self._a_rows = a_rows
+        self._screened = 0
+        self._view: CommuneView | None = None
+        self._p_rows: list[np.ndarray] = []
+        self._p_scores: list[np.ndarray] = []
+        self.complete = not self.pool_used
+        self.rows, self.scores, self.applied = self._a
         if self.pool_used:
-            view = pool.view(offer.commune, grid, on, rp.order, self.etat, epci_communes)
-            fail = screen(pool, view, offer, rp.eligibility, on,
-                          commune_of_reservataire=self.reservataire_commune)
-            ok = passing(fail, len(view))
-            not_applicant = ~np.isin(view.rows, a_rows) if len(a_rows) else np.ones(len(view), bool)
-            self.pool_wishing = int(not_applicant.sum())
-            self.pool_counts = _counts(fail, not_applicant)
-            ok &= not_applicant
-            idx = np.flatnonzero(ok)
-            self.pool_eligible = len(idx)
-            p_rows, p_scores = view.rows[idx], view.score[idx]
-
-        if rp.pool == "always" and len(self._a[0]) and len(p_rows):
-            rows_all = np.concatenate([self._a[0], p_rows])
-            scores_all = np.concatenate([self._a[1], p_scores])
-            applied = np.concatenate([self._a[2], np.zeros(len(p_rows), bool)])
-            dates_all = np.array([self.applied_on.get(int(r), np.datetime64("NaT"))
-                                  for r in rows_all], "datetime64[D]")
-            dates_all = np.where(np.isnat(dates_all), np.datetime64("9999-12-31"), dates_all)
-            order = np.lexsort(ranking_columns(pool, rows_all, scores_all, rp.order, self.etat,
-                                               dates_all))
-            self.rows, self.scores, self.applied = rows_all[order], scores_all[order], applied[order]
-        else:
-            self.rows = np.concatenate([self._a[0], p_rows])
-            self.scores = np.concatenate([self._a[1], p_scores])
-            self.applied = np.concatenate([self._a[2], np.zeros(len(p_rows), bool)])
+            self._view = pool.view(offer.commune, grid, on, rp.order, self.etat, epci_communes)
+            if rp.pool == "always":
+                self._screen_pool(len(self._view))
+                self._merge()
+            else:
+                self.ensure(rp.candidates)
         self._verdicts: dict[int, Eligibility] = {}
         self.rejected_on_review: Counter[str] = Counter()
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    _CHUNK = 2048
+
+    def _screen_pool(self, upto: int) -> None:
+        """Screen the next rows of the commune's view, in ranking order, up to ``upto``."""
+        view = self._view
+        assert view is not None
+        start, stop = self._screened, min(len(view), upto)
+        if stop <= start:
+            self.complete = True
+            return
+        part = _slice(view, start, stop)
+        fail = screen(self.pool, part, self.offer, self.policy.eligibility, self.on,
+                      commune_of_reservataire=self.reservataire_commune)
+        ok = passing(fail, len(part))
+        not_applicant = ~np.isin(part.rows, self._a_rows) if len(self._a_rows) \
+            else np.ones(len(part), bool)
+        self.pool_wishing += int(not_applicant.sum())
+        self.pool_counts.update(_counts(fail, not_applicant))
+        ok &= not_applicant
+        idx = np.flatnonzero(ok)
+        self.pool_eligible += len(idx)
+        self._p_rows.append(part.rows[idx])
+        self._p_scores.append(part.score[idx])
+        self._screened = stop
+        self.complete = stop >= len(view)
+
+    def _merge(self) -> None:
+        p_rows = np.concatenate(self._p_rows) if self._p_rows else np.zeros(0, np.int64)
+        p_scores = np.concatenate(self._p_scores) if self._p_scores else np.zeros(0)
+        a_rows, a_scores, a_applied = self._a
+        if self.policy.pool == "always" and len(a_rows) and len(p_rows):
+            rows_all = np.concatenate([a_rows, p_rows])
+            scores_all = np.concatenate([a_scores, p_scores])
+            applied = np.concatenate([a_applied, np.zeros(len(p_rows), bool)])
+            dates_all = np.array([self.applied_on.get(int(r), np.datetime64("NaT"))
+                                  for r in rows_all], "datetime64[D]")
+            dates_all = np.where(np.isnat(dates_all), np.datetime64("9999-12-31"), dates_all)
+            order = np.lexsort(ranking_columns(self.pool, rows_all, scores_all,
+                                               self.policy.order, self.etat, dates_all))
+            self.rows, self.scores, self.applied = rows_all[order], scores_all[order], applied[order]
+        else:  # applicants first: pool rows are only ever appended, indexes stay valid
+            self.rows = np.concatenate([a_rows, p_rows])
+            self.scores = np.concatenate([a_scores, p_scores])
+            self.applied = np.concatenate([a_applied, np.zeros(len(p_rows), bool)])
+
+    def ensure(self, count: int) -> None:
+        """Screen the pool until ``count`` rows are listed or the commune is exhausted."""
+        if self.complete or self._view is None:
+            return
+        chunk = self._CHUNK
+        while len(self.rows) < count and not self.complete:
+            self._screen_pool(self._screened + chunk)
+            self._merge()
+            chunk *= 4
+
+    def indexes(self) -> Iterator[int]:
+        """Every listed index in order, screening further as they are consumed."""
+        i = 0
+        while True:
+            if i >= len(self.rows):
+                if self.complete:
+                    return
+                self.ensure(i + 1)
+                continue
+            yield i
+            i += 1
 
     def confirm(self, i: int) -> bool:
         """The explained eligibility of the i-th row agrees (it is kept for the explanation)."""
@@ -300,7 +357,7 @@ class OfferRanking:
             "applications_set_aside": self.applicants_counts,
             "unknown_applicants": list(self.unknown_applicants),
             "pool_consulted": self.pool_used, "pool_wishing": self.pool_wishing,
-            "pool_eligible": self.pool_eligible, "pool_set_aside": self.pool_counts,
+            "pool_eligible": self.pool_eligible, "pool_set_aside": dict(self.pool_counts),
             "rejected_on_review": dict(self.rejected_on_review),
             "taken_by_other_offers": taken_elsewhere, "engaged_elsewhere": blocked + excluded,
         }
@@ -407,7 +464,7 @@ def dossier_of(ranking: OfferRanking, engaged: Mapping[str, int] | None, pool: P
 
     def usable() -> Iterable[int]:
         nonlocal excluded
-        candidates = range(len(ranking)) if allowed is None else allowed
+        candidates = ranking.indexes() if allowed is None else allowed
         for i in candidates:
             if int(ranking.rows[i]) in any_rows:
                 excluded += 1
