@@ -79,6 +79,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.spaces.cal import sessions_views  # noqa: F401, I001
     from app.spaces.requester import proposals_views  # noqa: F401, I001
     from app.spaces.reservataire import logements_views  # noqa: F401, I001
+    from app.spaces.bailleur import bilan_views as _b  # noqa: F401, I001  (état des lieux, objectives, bilan)
+    from app.spaces.reservataire import bilan_views as _r  # noqa: F401, I001
+    from app.spaces.epci import bilan_views as _e  # noqa: F401, I001
     from app.spaces.admin.views import bp as admin_bp
     from app.spaces.api.views import bp as api_bp
     from app.spaces.auth.views import bp as auth_bp

@@ -51,3 +51,7 @@ def reconcile_command() -> None:
         click.echo(f"{len(drifts)} écart(s) entre les données et le registre.", err=True)
         raise SystemExit(1)
     click.echo("Aucun écart entre les données et le registre des événements.")
+
+
+# ``flask flux bilan`` (app/flux/bilan_cli.py) registers itself on this group.
+from app.flux import bilan_cli  # noqa: E402,F401
