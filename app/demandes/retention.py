@@ -2,7 +2,8 @@
 
 A closed demande (allocated, struck off or expired) keeps its non-identifying facts, which
 allocation statistics and the flux bilans need, but loses what identifies a person: names,
-contact details, exact birth dates (generalised to 1 January of the year), employer SIRET.
+contact details, exact birth dates (generalised to 1 January of the year), employer SIRET,
+and every supporting document (rows and stored files) and pending draft of the demande.
 The retention period is the RETENTION_MONTHS setting, counted from the closing date.
 """
 
@@ -15,8 +16,9 @@ from sqlalchemy import delete, select
 
 from app.accounts.models import LoginAttempt
 from app.audit.services import record
-from app.demandes.models import Demande
+from app.demandes.models import Demande, DemandeDraft, Document
 from app.extensions import db
+from app.uploads import delete_stored
 
 CLOSED_STATUSES = ("attribuee", "radiee", "expiree")
 IDENTITY_COLUMNS = ("civility", "first_name", "last_name", "email", "phone", "address",
@@ -69,10 +71,25 @@ def purge_expired(today: date, months: int, *, dry_run: bool = False) -> PurgeRe
             if member.birth_date is not None:
                 member.birth_date = date(member.birth_date.year, 1, 1)
         demande.purged_at = now
+    stored = _drop_documents([d.id for d in due])
     report.login_attempts = db.session.execute(delete(LoginAttempt).where(stale)).rowcount or 0
     if due or report.login_attempts:
         record("retention.purge", entity_type="demande", entity_id=None,
                cutoff=cutoff.isoformat(), demandes=len(due), nurs=report.demandes[:1000],
                login_attempts=report.login_attempts)
     db.session.flush()
+    for key in stored:  # the rows are gone from the unit of work: remove the files
+        delete_stored(key)
     return report
+
+
+def _drop_documents(demande_ids: list[int]) -> list[str]:
+    """Delete the documents and drafts of these demandes; the storage keys of the files."""
+    keys: list[str] = []
+    for start in range(0, len(demande_ids), 900):
+        ids = demande_ids[start:start + 900]
+        keys += db.session.scalars(select(Document.storage_key).where(
+            Document.demande_id.in_(ids))).all()
+        db.session.execute(delete(Document).where(Document.demande_id.in_(ids)))
+        db.session.execute(delete(DemandeDraft).where(DemandeDraft.demande_id.in_(ids)))
+    return keys

@@ -1,0 +1,41 @@
+"""At the end of retention, a closed demande loses its supporting documents (rows and files)
+and its pending draft, with its identity."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from app.demandes.documents import upload_document
+from app.demandes.models import DemandeDraft, Document
+from app.demandes.retention import purge_expired
+from tests.factories import DemandeFactory, UserFactory
+
+PDF = b"%PDF-1.4\n" + b"0" * 100
+
+
+def test_purging_a_closed_demande_removes_its_documents_and_draft(app, db_session, tmp_path,
+                                                                 monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path))
+    requester = UserFactory(role="demandeur")
+    closed = DemandeFactory(requester_id=requester.id, status="radiee",
+                            closed_on=date(2024, 1, 31))
+    kept = DemandeFactory(requester_id=requester.id)
+    for demande in (closed, kept):
+        upload_document(requester, demande, "rfr_n2",
+                        FileStorage(io.BytesIO(PDF), filename="avis.pdf"))
+    db_session.add(DemandeDraft(requester_id=requester.id, demande_id=closed.id, data={}))
+    db_session.flush()
+    files = {d.demande_id: tmp_path / d.storage_key[:2] / d.storage_key
+             for d in db_session.scalars(select(Document))}
+    assert all(path.is_file() for path in files.values())
+
+    report = purge_expired(date(2026, 3, 2), 24)
+
+    assert report.demandes == [closed.nur]
+    assert [d.demande_id for d in db_session.scalars(select(Document))] == [kept.id]
+    assert not files[closed.id].exists() and files[kept.id].is_file()
+    assert db_session.scalars(select(DemandeDraft)).all() == []
