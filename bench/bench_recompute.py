@@ -41,6 +41,12 @@ from matching.grid import load_grid  # noqa: E402
 
 ON = date(2026, 3, 1)
 SEED = 1
+SCHEMA = "bench_cotation"  # PostgreSQL: own schema, so other benchmarks may share the database
+
+
+def with_schema(url: str) -> str:
+    """PostgreSQL URL whose connections work in SCHEMA (tables, migrations, COPY)."""
+    return url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{SCHEMA}%2Cpublic"
 PEER_SQL = (Path(__file__).parent / "strasbourg_peer.sql").read_text(encoding="utf-8")
 
 
@@ -59,8 +65,10 @@ def prepare(url: str, n: int) -> None:
     db.session.remove()
     if url.startswith("postgresql"):
         with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+            # the migrations name public.unaccent (search): the extension lives in public
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public"))
     else:
         db.engine.dispose()
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
@@ -104,7 +112,7 @@ def run_peer(epci_id: int) -> float:
 def bench(url: str, n: int, runs: int, peer: bool) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        print(f"\n== {url.split('@')[-1]} ==")
+        print(f"\n== {url.split('@')[-1].split('?')[0]} ==")
         prepare(url, n)
         epci_id = db.session.scalar(select(Organisation.id).where(
             Organisation.slug == dbdata.SLUG))
@@ -148,7 +156,7 @@ def main() -> None:
     args = ap.parse_args()
     print(f"{os.cpu_count()} cœurs ; {args.n} demandes ; grille eurometropole-strasbourg ; {ON}")
     if not args.skip_pg:
-        bench(args.pg, args.n, args.runs, peer=True)
+        bench(with_schema(args.pg), args.n, args.runs, peer=True)
     if not args.skip_sqlite:
         bench(f"sqlite:///{args.sqlite}", args.n, args.runs, peer=False)
 

@@ -260,7 +260,8 @@ def write(engine, n: int, on: date, communes: tuple[str, ...], seed: int,
         if engine.dialect.name == "postgresql":
             conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('demandes', 'id'), "
                                  f"{n + 1}, false)")
-            conn.exec_driver_sql("ANALYZE")
+            for table in ("organisations", "communes", *data):
+                conn.exec_driver_sql(f"ANALYZE {table}")
     echo(f"données générées en {time.perf_counter() - t0:.1f} s (non compté)")
 
 

@@ -74,7 +74,7 @@ def read_columns(session: Session, sql: str, kinds: Sequence[tuple[str, str]]) -
     """Run one query whose columns are never NULL; one numpy array per column."""
     if session.get_bind().dialect.name == "postgresql":
         return _pg_arrays(session, sql, kinds)
-    rows = session.connection().exec_driver_sql(sql).fetchall()
+    rows = session.connection().connection.driver_connection.execute(sql).fetchall()
     out: dict[str, np.ndarray] = {}
     for (name, kind), values in zip(kinds, zip(*rows, strict=True) if rows else [()] * len(kinds),
                                     strict=True):
