@@ -68,8 +68,8 @@ def _document_file(role: str, nur: str, document_id: int):
     document = or_404(staff_document(current_user, nur, document_id))
     audit("document.read", entity_type="demande", entity_id=nur, area=role,
           document=document.id, criterion=document.criterion)
-    return send_stored(document.storage_key, document.content_type, document.original_name,
-                       inline=document.content_type == "application/pdf")
+    # Always as an attachment: an uploaded file never renders under the platform's origin.
+    return send_stored(document.storage_key, document.content_type, document.original_name)
 
 
 def add_routes(bp: Blueprint, role: str) -> None:

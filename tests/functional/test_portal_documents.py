@@ -69,8 +69,10 @@ def test_the_requester_sends_a_document_for_a_criterion_and_sees_it_declared(cli
     assert db_session.get(Verification, (demande.id, "rfr_n2")).status == "declared"
     page = text(client.get(docs_url(demande.nur)))
     assert "avis 2024.pdf" in page and "Déclaré, pas encore vérifié" in page
+    assert "Un fichier PDF, JPEG ou PNG de 4 Ko au plus." in page  # UPLOAD_MAX_BYTES
     with client.get(f"/mon-espace/justificatifs/{document.id}") as served:
         assert served.data == PDF and served.headers["X-Content-Type-Options"] == "nosniff"
+        assert served.headers["Content-Disposition"].startswith("attachment")
 
 
 def test_a_disguised_file_is_refused_with_a_clear_message_and_the_choice_kept(client, db_session,

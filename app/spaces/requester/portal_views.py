@@ -10,7 +10,16 @@ Routes on the portal blueprint:
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -30,11 +39,11 @@ from app.demandes.renewal import RenewalRefused, renew_demande, renewal_state
 from app.demandes.services import active_demandes_of
 from app.extensions import db
 from app.pdf import render_pdf
-from app.spaces.requester.demande_forms import ErrorSummary  # noqa: F401 (same look)
 from app.spaces.requester.portal_forms import DeleteForm, DocumentForm, LinkForm, RenewalForm
 from app.spaces.requester.views import bp
 from app.uploads import UploadError, send_stored
 from app.web import or_404
+from matching import fr
 
 MSG_LINKED = "La demande n° {nur} est rattachée à votre compte."
 MSG_RENEWED = "Votre demande n° {nur} est renouvelée : elle est valable jusqu'au {until}."
@@ -123,15 +132,23 @@ def documents(nur: str):
     status = 422 if form.errors else 200
     return render_template("portal/documents.html", demande=demande, form=form,
                            delete_form=DeleteForm(), criteria=documents_by_criterion(demande),
+                           max_size=_size_label(current_app.config["UPLOAD_MAX_BYTES"]),
                            editable=demande.status in ("active", "brouillon")), status
+
+
+def _size_label(size: int) -> str:
+    """8388608 → "8 Mo"; 4096 → "4 Ko"."""
+    if size >= 1024 * 1024:
+        return f"{fr.decimal(size / 1024 / 1024, 1)} Mo"
+    return f"{fr.decimal(size / 1024, 0)} Ko"
 
 
 @bp.route("/mon-espace/justificatifs/<int:document_id>")
 @roles_required("demandeur")
 def document_file(document_id: int):
     document = or_404(own_document(current_user, document_id))
-    return send_stored(document.storage_key, document.content_type, document.original_name,
-                       inline=document.content_type == "application/pdf")
+    # Always as an attachment: an uploaded file never renders under the platform's origin.
+    return send_stored(document.storage_key, document.content_type, document.original_name)
 
 
 @bp.route("/mon-espace/justificatifs/<int:document_id>/supprimer", methods=["POST"])
