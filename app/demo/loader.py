@@ -26,6 +26,7 @@ from app.demo import generate
 from app.demo.dossiers_demo import load_dossiers_demo
 from app.demo.flux_demo import load_flux_demo
 from app.demo.portal_demo import load_portal_demo
+from app.demo.flux_year_demo import load_flux_year_demo
 from app.demo.offers_demo import publish_demo_offers
 from app.demo.vacancies_demo import load_vacancies_demo
 from app.extensions import db
@@ -123,6 +124,7 @@ def load_demo(*, demandes: int = 5000, logements: int = 3000, seed: int = 2026,
     db.session.flush()
     publish_demo_offers(on, seed=seed, echo=echo)
     echo(load_flux_demo(on))
+    load_flux_year_demo(on, seed=seed, echo=echo)
     echo(load_dossiers_demo(on))
     echo(load_portal_demo(on))
     echo("Territoire de démonstration chargé.")
