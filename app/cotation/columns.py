@@ -173,11 +173,16 @@ def _slots(rows: np.ndarray, key: np.ndarray | None = None) -> np.ndarray:
     return slots
 
 
-def _bitmask(n: int, rows: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """OR of 1 << code per demande (codes unique per demande: a sum is an OR)."""
+def _bitmask(n: int, rows: np.ndarray, codes: np.ndarray, distinct: bool = True) -> np.ndarray:
+    """OR of 1 << code per demande. ``distinct``: a code comes at most once per demande (the
+    table's primary key says so), so a sum is an OR; otherwise pairs are deduplicated first
+    (two adults with the same contract)."""
     ok = codes >= 0
-    return np.bincount(rows[ok], weights=(1 << codes[ok].astype(np.int64)).astype(np.float64),
-                       minlength=n).astype(np.int64)
+    rows, codes = rows[ok].astype(np.int64), codes[ok].astype(np.int64)
+    if not distinct:
+        pairs = np.unique(rows * 64 + codes)  # codes < 64
+        rows, codes = pairs >> 6, pairs & 63
+    return np.bincount(rows, weights=(1 << codes).astype(np.float64), minlength=n).astype(np.int64)
 
 
 def communes_vocabulary(session: Session) -> np.ndarray:
@@ -294,7 +299,7 @@ def load_table(session: Session, epci_id: int, needs: TableNeeds | None = None) 
     # and is not a dependent.
     exists = (member >= 0) & (member < n_members[j_rows])
     adult = exists & ~dependent[j_rows, np.where(exists, member, 0)]
-    contracts_adults = _bitmask(n, j_rows[adult], jobs["code"][adult])
+    contracts_adults = _bitmask(n, j_rows[adult], jobs["code"][adult], distinct=False)
 
     first_only = " AND rank = 1" if needs is not None and needs.first_wish_only else ""
     w_rows, wished = children(

@@ -44,6 +44,8 @@ def _records(grid, n: int, seed: int, prefix: str):
     out = []
     for i, rec in enumerate(table.to_demandes()):
         jobs = rec.employment[:1]  # one contract per member, as the employments table holds
+        if jobs and len(rec.household) > 1 and i % 3 == 0:  # a second member, same contract
+            jobs += (dataclasses.replace(jobs[0], member=1),)
         out.append(dataclasses.replace(rec, id=f"{prefix}-{i:05d}", employment=jobs))
     return out
 
