@@ -78,3 +78,32 @@ def test_without_the_arretes_threshold_the_ratios_are_to_be_entered(db_session):
     assert q.threshold is None
     assert q.outside_ratio is None and q.inside_ratio is None
     assert (q.outside_status, q.inside_status) == (engine.A_RENSEIGNER, engine.A_RENSEIGNER)
+
+
+def test_flask_flux_bilan_writes_every_bilan_of_the_year(app, year, tmp_path):
+    from tests.support.system import weasyprint_missing
+
+    if weasyprint_missing():
+        pytest.skip(weasyprint_missing())
+    result = app.test_cli_runner().invoke(args=[
+        "flux", "bilan", "--year", str(YEAR), "--bailleur", year.bailleur.slug,
+        "--output", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    # The bailleur's whole bilan, one per réservataire with a 2025 convention, one per EPCI.
+    pdfs = sorted(p.name for p in tmp_path.rglob("*.pdf"))
+    b = year.bailleur.slug
+    assert pdfs == sorted([f"bilan-{YEAR}-{b}.pdf", f"bilan-{YEAR}-{b}-{year.etat.slug}.pdf",
+                           f"bilan-{YEAR}-{b}-{year.al.slug}.pdf",
+                           f"bilan-{YEAR}-{b}-{year.epci.slug}.pdf"])
+    assert len(list(tmp_path.rglob("*.csv"))) == 4 * 3
+    totals = (tmp_path / year.al.slug / f"bilan-{YEAR}-{b}-{year.al.slug}-totaux.csv").read_text()
+    assert totals.splitlines()[1].startswith(f"{YEAR},{b},{year.al.slug},1,1,1,1,1,")
+    assert "4 bilan(s) écrit(s)" in result.output
+
+
+def test_flask_flux_bilan_refuses_an_unknown_bailleur(app, year, tmp_path):
+    result = app.test_cli_runner().invoke(args=[
+        "flux", "bilan", "--year", str(YEAR), "--bailleur", "personne", "--output",
+        str(tmp_path)])
+    assert result.exit_code == 2
+    assert "bailleur inconnu" in result.output
