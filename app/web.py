@@ -94,9 +94,9 @@ MAX_PAGE = 1_000_000
 def page_arg() -> int:
     """The ``?page=`` of a paginated list; a value out of range is a missing page (404)."""
     raw = (request.args.get("page") or "").strip()
-    if not raw.isascii() or not raw.isdigit():
+    if not raw.isascii() or not raw.lstrip("-").isdigit():
         return 1  # absent or not a number: the first page
-    page = parse_int(raw, minimum=1, maximum=MAX_PAGE)
+    page = parse_int(raw, minimum=1, maximum=MAX_PAGE)  # a number out of range: no such page
     if page is None:
         abort(404)
     return page
