@@ -226,11 +226,14 @@ class Timeline:
         return self.candidature.status in ACTIVE_STATUSES and self.outcome is None
 
 
-def timelines(demande_ids: list[int]) -> list[Timeline]:
-    """Every application of these demandes with its derived timeline, newest first."""
+def timelines(demande_ids: list[int], offre_ids: list[int] | None = None) -> list[Timeline]:
+    """Every application of these demandes (to these offers only, when given) with its
+    derived timeline, newest first."""
+    stmt = select(Candidature).where(Candidature.demande_id.in_(demande_ids))
+    if offre_ids is not None:
+        stmt = stmt.where(Candidature.offre_id.in_(offre_ids))
     cands = db.session.scalars(
-        select(Candidature).where(Candidature.demande_id.in_(demande_ids))
-        .order_by(Candidature.applied_at.desc(), Candidature.id.desc())).all()
+        stmt.order_by(Candidature.applied_at.desc(), Candidature.id.desc())).all()
     if not cands:
         return []
     pairs = {(c.offre_id, c.demande_id) for c in cands}

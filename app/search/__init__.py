@@ -31,11 +31,25 @@ class SearchBackend(Protocol):
     def remove(self, offre_ids: Sequence[int]) -> None:
         """Forget these offers (unpublished, allocated, withdrawn)."""
 
-    def search(self, query: str) -> list[int] | None:
-        """Ids of the listed offers matching the text, best first; None for an empty query."""
+    def search(self, query: str, *, ranked: bool = True) -> list[int] | None:
+        """Ids of the listed offers matching the text, best first (in id order when not
+        ``ranked``); None for an empty query."""
 
     def rebuild(self, rows: Sequence[Any], progress: Callable[[int, int], None]) -> None:
         """Drop everything and index these rows."""
+
+
+def fetch_ids(sql: str, params: dict[str, Any]) -> list[int]:
+    """The first column of a query's rows as ints, read with the driver's own cursor in the
+    session's transaction: a text search can match thousands of offers, and building a
+    SQLAlchemy row for each costs more than the match itself. ``sql`` uses the driver's
+    named-parameter style (``:name`` for sqlite3, ``%(name)s`` for psycopg)."""
+    cursor = db.session.connection().connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return [int(row[0]) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 def get_backend() -> SearchBackend:

@@ -2,26 +2,30 @@
 search, order and page, and why the other offers are not shown.
 
 The published offers are read once per process into an ``OfferTable`` (numpy columns) and
-kept until they change: a cheap fingerprint query (count and latest dates of the offers and of
-their search documents) is run per request. Eligibility verdicts are ``OfferTable.evaluate``'s,
-the same as ``python -m matching eligibility`` gives offer by offer.
+kept until they change: a fingerprint query answered from indexes alone (the highest offer id,
+the number and the latest write of the search documents, which app/search/indexing.py rewrites
+at every commit touching an offer or its logement) is run once per request. Eligibility verdicts
+are ``OfferTable.evaluate``'s, the same as ``python -m matching eligibility`` gives offer by
+offer; a household's verdicts are kept with the catalogue they were computed on (keyed by the
+household's whole record and the date), so a change of either computes them again.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from collections import Counter
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
+from sqlalchemy.engine import Row
 
 from app.extensions import db
 from app.flux.models import Offre
-from app.search import documents, get_backend
+from app.search import documents, get_backend, text
 from app.search.models import OffreSearchDocument
 from matching import enums, records
 from matching.eligibility import REASON_CODES, REASON_LABELS, OfferTable, Verdicts
@@ -34,6 +38,7 @@ SORTS = {
     "pertinence": "les plus proches de ma recherche",
 }
 _TYPOLOGY_INDEX = {t: i for i, t in enumerate(enums.TYPOLOGIES)}
+VERDICTS_KEPT = 256  # households whose verdicts a catalogue keeps (least recently used out)
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,12 +59,20 @@ class Catalogue:
     accessible: np.ndarray
     published: np.ndarray  # POSIX seconds, 0 when unknown
     position: dict[int, int]
+    rows: tuple[Row, ...] = ()  # the offer rows (app/search/documents.py), what the list shows
+    financing_code: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    financings: tuple[str, ...] = ()
+    commune_choices: tuple[tuple[str, str], ...] = ()  # (code, name), French alphabetical order
+    _summaries: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _summaries_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def build(cls, rows) -> Catalogue:
         recs = [documents.row_record(r) for r in rows]
         table = OfferTable(recs)
         n = len(rows)
+        financings = tuple(sorted({r.financing for r in rows}))
+        code = {f: i for i, f in enumerate(financings)}
         return cls(
             ids=np.fromiter((r.id for r in rows), dtype=np.int64, count=n),
             refs=tuple(r.ref for r in rows),
@@ -76,7 +89,50 @@ class Catalogue:
             published=np.array([r.published_at.timestamp() if r.published_at else 0.0
                                 for r in rows], dtype=float),
             position={int(r.id): i for i, r in enumerate(rows)},
+            rows=tuple(rows),
+            financing_code=np.fromiter((code[r.financing] for r in rows), dtype=np.int32,
+                                       count=n),
+            financings=financings,
+            commune_choices=tuple(sorted(
+                {r.commune_insee: r.commune_name for r in rows}.items(),
+                key=lambda kv: (text.fold(kv[1]), kv[0]))),
         )
+
+    def rows_of(self, offre_ids: list[int]) -> list[Row]:
+        """The rows of these offers, in this order (those no longer listed left out)."""
+        return [self.rows[self.position[i]] for i in offre_ids if i in self.position]
+
+    def positions(self, offre_ids: list[int]) -> np.ndarray:
+        """Positions of these offers in the columns (ids not listed left out), in this order."""
+        wanted = np.asarray(offre_ids, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.ids, wanted), max(len(self.ids) - 1, 0))
+        found = self.ids[at] == wanted if len(self.ids) else np.zeros(len(wanted), dtype=bool)
+        return at[found]
+
+    def summary(self, record: records.Demande, on: date) -> Summary:
+        """The household's verdicts on these offers: computed once per record and date."""
+        key = (repr(record), on)
+        with self._summaries_lock:
+            found = self._summaries.get(key)
+            if found is not None:
+                self._summaries.move_to_end(key)
+                return found
+        verdicts = self.table.evaluate(record, on)
+        computed = Summary(ok=verdicts.ok, exclusions=tuple(exclusions(verdicts, self)))
+        computed.ok.setflags(write=False)
+        with self._summaries_lock:
+            self._summaries[key] = computed
+            while len(self._summaries) > VERDICTS_KEPT:
+                self._summaries.popitem(last=False)
+        return computed
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the list needs of a household's verdicts: who is open, why the others are not."""
+
+    ok: np.ndarray
+    exclusions: tuple[Exclusion, ...]
 
 
 _cache: dict[str, tuple[tuple, Catalogue]] = {}
@@ -84,15 +140,16 @@ _lock = threading.Lock()
 
 
 def fingerprint() -> tuple:
-    """Changes whenever a listed offer, its logement or its document changes."""
-    offers = db.session.execute(
-        select(func.count(Offre.id), func.max(Offre.id), func.max(Offre.published_at))
-        .where(documents.is_listed())
-    ).one()
-    docs = db.session.execute(
-        select(func.count(OffreSearchDocument.offre_id), func.max(OffreSearchDocument.indexed_at))
-    ).one()
-    return (*offers, *docs)
+    """Changes whenever a listed offer, its logement or its document changes: every such
+    change rewrites the offer's search document (app/search/indexing.py, in the same
+    transaction), which moves the documents' count or their latest ``indexed_at``; a new offer
+    moves the highest offer id. One statement answered from indexes (no scan of the offers)."""
+    docs = OffreSearchDocument.__table__.c
+    return tuple(db.session.execute(select(
+        select(func.max(Offre.id)).scalar_subquery(),
+        select(func.count()).select_from(OffreSearchDocument.__table__).scalar_subquery(),
+        select(func.max(docs.indexed_at)).scalar_subquery(),
+    )).one())
 
 
 def catalogue() -> Catalogue:
@@ -103,6 +160,9 @@ def catalogue() -> Catalogue:
     if cached is not None and cached[0] == current:
         return cached[1]
     with _lock:
+        cached = _cache.get(key)
+        if cached is not None and cached[0] == current:  # another thread built it meanwhile
+            return cached[1]
         built = Catalogue.build(documents.offer_rows())
         _cache[key] = (current, built)
     return built
@@ -182,15 +242,17 @@ def filter_mask(cat: Catalogue, criteria: Criteria) -> np.ndarray:
 def exclusions(verdicts: Verdicts, cat: Catalogue) -> list[Exclusion]:
     """Why offers are closed: per reason (ceilings per financing), most frequent first. An offer
     closed for several reasons counts under each."""
-    counts: Counter[tuple[str, str | None]] = Counter()
+    counts: dict[tuple[str, str | None], int] = {}
     for code, mask in verdicts.failures.items():
         if not mask.any():
             continue
         if code in ("plafond_depasse", "plafond_non_fourni"):
-            for financing, n in Counter(cat.financing[mask]).items():
-                counts[(code, financing)] += int(n)
+            per_financing = np.bincount(cat.financing_code[mask], minlength=len(cat.financings))
+            for i in np.flatnonzero(per_financing):
+                key = (code, cat.financings[i])
+                counts[key] = counts.get(key, 0) + int(per_financing[i])
         else:
-            counts[(code, None)] += int(mask.sum())
+            counts[(code, None)] = counts.get((code, None), 0) + int(mask.sum())
     return [Exclusion(code, financing, n) for (code, financing), n in
             sorted(counts.items(), key=lambda kv: (-kv[1], REASON_CODES.index(kv[0][0]),
                                                    kv[0][1] or ""))]
@@ -202,26 +264,26 @@ def evaluate(record: records.Demande, on: date) -> tuple[Catalogue, Verdicts]:
 
 
 def list_offers(record: records.Demande, criteria: Criteria, on: date, page: int = 1,
-                page_size: int = PAGE_SIZE) -> Listing:
-    """The eligible offers matching the criteria, one page of them, and the exclusions."""
-    cat, verdicts = evaluate(record, on)
-    ok = verdicts.ok
+                page_size: int = PAGE_SIZE, cat: Catalogue | None = None) -> Listing:
+    """The eligible offers matching the criteria, one page of them, and the exclusions
+    (``cat``: the catalogue the caller already holds for this request)."""
+    cat = cat if cat is not None else catalogue()
+    summary = cat.summary(record, on)
+    ok = summary.ok
     wanted = filter_mask(cat, criteria)
     relevance = None
     if criteria.q:
         backend = get_backend()
         if getattr(backend, "name", "") == "meilisearch":
             hits = backend.search(criteria.q, criteria.as_dict())
-        else:
-            hits = backend.search(criteria.q)
+        else:  # the database ranks only when the order asks for it
+            hits = backend.search(criteria.q, ranked=criteria.sort == "pertinence")
         if hits is not None:
+            at = cat.positions(hits)
             text_mask = np.zeros(len(cat.ids), dtype=bool)
+            text_mask[at] = True
             relevance = np.full(len(cat.ids), np.inf)
-            for rank, offre_id in enumerate(hits):
-                i = cat.position.get(offre_id)
-                if i is not None:
-                    text_mask[i] = True
-                    relevance[i] = rank
+            relevance[at] = np.arange(len(at), dtype=float)
             wanted &= text_mask
     shown = np.flatnonzero(ok & wanted)
     sort = criteria.sort
@@ -244,12 +306,12 @@ def list_offers(record: records.Demande, criteria: Criteria, on: date, page: int
     return Listing(
         criteria=criteria, page=page, pages=pages, total=total, offer_ids=offer_ids,
         eligible_total=int(ok.sum()), listed_total=len(cat.ids),
-        excluded_total=int((~ok).sum()), exclusions=exclusions(verdicts, cat),
+        excluded_total=int((~ok).sum()), exclusions=list(summary.exclusions),
         hidden_by_filters=int((ok & ~wanted).sum()), page_out_of_range=out_of_range,
     )
 
 
 def eligible_ids(record: records.Demande, on: date) -> set[int]:
     """Ids of every listed offer open to the household."""
-    cat, verdicts = evaluate(record, on)
-    return {int(i) for i in cat.ids[verdicts.ok]}
+    cat = catalogue()
+    return {int(i) for i in cat.ids[cat.summary(record, on).ok]}

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import text
 
 from app.extensions import db
+from app.search import fetch_ids
 from app.search import text as search_text
 from app.search.documents import searchable_text
 
@@ -63,13 +64,16 @@ class Fts5Backend:
             db.session.execute(text(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})"),
                                {f"i{n}": v for n, v in enumerate(chunk)})
 
-    def search(self, query: str) -> list[int] | None:
+    def search(self, query: str, *, ranked: bool = True) -> list[int] | None:
+        """Ids of the matching offers, best first (bm25) when ``ranked``, else in id order:
+        ranking thousands of hits costs several times the match itself."""
         match = fts_query(query)
         if match is None:
             return None
         self.ensure()
-        return list(db.session.scalars(
-            text(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH :q ORDER BY rank"), {"q": match}))
+        order = "rank" if ranked else "rowid"
+        return fetch_ids(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH :q ORDER BY {order}",
+                         {"q": match})
 
     def rebuild(self, rows: Sequence[Any], progress: Callable[[int, int], None]) -> None:
         db.session.execute(text(f"DROP TABLE IF EXISTS {TABLE}"))

@@ -14,9 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import text
-
-from app.extensions import db
+from app.search import fetch_ids
 from app.search import text as search_text
 
 CONFIGURATION = "french_unaccent"
@@ -36,15 +34,16 @@ class PostgresBackend:
     def remove(self, offre_ids: Sequence[int]) -> None:
         """The document was deleted with the others."""
 
-    def search(self, query: str) -> list[int] | None:
+    def search(self, query: str, *, ranked: bool = True) -> list[int] | None:
+        """Ids of the matching offers, best first (ts_rank) when ``ranked``, else in id order."""
         q = ts_query(query)
         if q is None:
             return None
-        return list(db.session.scalars(text(
+        order = "ts_rank(search_vector, query) DESC, offre_id" if ranked else "offre_id"
+        return fetch_ids(
             "SELECT offre_id FROM offre_search_documents, "
-            "to_tsquery('simple', :q) AS query "
-            "WHERE search_vector @@ query ORDER BY ts_rank(search_vector, query) DESC, offre_id"
-        ), {"q": q}))
+            "to_tsquery('simple', %(q)s) AS query "
+            f"WHERE search_vector @@ query ORDER BY {order}", {"q": q})
 
     def rebuild(self, rows: Sequence[Any], progress: Callable[[int, int], None]) -> None:
         """The documents table was rebuilt: it is the index."""

@@ -26,7 +26,6 @@ from app.inputs import parse_int, quote_prefix
 from app.search import alerts
 from app.search import text as search_text
 from app.search.catalogue import SORTS, Criteria, catalogue, list_offers
-from app.search.documents import offer_rows
 from app.spaces.requester.views import bp
 from app.web import MAX_PAGE, or_404
 from matching import enums
@@ -157,13 +156,14 @@ def offres():
     demande = applications.active_demande(current_user)
     if demande is None:
         return _no_demande()
-    cat = catalogue()
+    cat = catalogue()  # once per request: the rows shown come from it too
     criteria, page, errors = parse_criteria(request.args, cat.commune_names)
-    listing = list_offers(demande_record(demande), criteria, platform_today(), page)
-    rows = {r.id: r for r in offer_rows(listing.offer_ids)} if listing.offer_ids else {}
-    offers = [rows[i] for i in listing.offer_ids if i in rows]
-    applied = {c.candidature.offre_id for c in applications.timelines([demande.id]) if c.is_active}
-    communes = sorted(cat.commune_names.items(), key=lambda kv: search_text.fold(kv[1]))
+    listing = list_offers(demande_record(demande), criteria, platform_today(), page, cat=cat)
+    offers = cat.rows_of(listing.offer_ids)
+    # "Vous avez postulé": the page's offers only (a timeline says whether still active).
+    applied = ({t.candidature.offre_id for t in applications.timelines(
+        [demande.id], listing.offer_ids) if t.is_active} if listing.offer_ids else set())
+    communes = cat.commune_choices
     return render_template(
         "portal/offres.html", demande=demande, listing=listing, offers=offers,
         criteria=criteria, errors=errors, communes=communes, typologies=enums.TYPOLOGIES,
