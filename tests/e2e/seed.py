@@ -90,3 +90,60 @@ def seed() -> dict[str, str]:
         accounts[role] = UserFactory(email=f"{role}@e2e.example.org", role=role, organisation=org,
                                      full_name=name).email
     return accounts
+
+
+# Published offers for the location choisie pages (tests/e2e/test_offers_pages.py): called by
+# that module's own server, after ``seed()``, so the other browser tests keep their figures.
+OFFERS_ELIGIBLE = 23  # T2 PLUS in Orléans and Saran: open to Camille Martin, two pages of 20
+OFFERS_CLOSED = {  # closed to her, for the "Pourquoi je ne vois pas d'autres offres ?" panel
+    "plafond": ("T2", "PLAI", "45234"),  # her income is above the PLAI ceiling
+    "commune": ("T2", "PLUS", "45147"),  # Fleury-les-Aubrais is not among her wishes
+    "typologie": ("T6", "PLUS", "45234"),  # far too large for one person
+}
+
+
+def seed_offers() -> list[str]:
+    """Publish offers and index them; returns the refs of those open to the requester, the
+    most recently published first (the list's default order)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from app.accounts.models import Organisation
+    from app.extensions import db
+    from app.search.indexing import reindex_offers
+    from app.territoire.models import Commune
+
+    bailleur = db.session.scalar(select(Organisation).where(Organisation.slug == "ldc"))
+    descriptions = (
+        "Appartement rénové avec balcon ensoleillé, proche du tramway.",
+        "Calme, cuisine équipée, cave et local à vélos.",
+        "Au pied des commerces, double vitrage récent.",
+    )
+    offers = []
+
+    def publish(ref, typology, financing, insee, rent, description, published_at, **extra):
+        logement = LogementFactory(
+            ref=f"LDC-{ref}", bailleur=bailleur, commune=db.session.get(Commune, insee),
+            typology=typology, rooms=int(typology[1]), financing=financing, rent=rent,
+            charges=55.0, surface=20.0 + 12 * int(typology[1]), **extra)
+        offre = OffreFactory(ref=ref, logement=logement, flux_status="a_orienter",
+                             is_published=True, published_at=published_at,
+                             description=description, available_on=date.today() + timedelta(days=45))
+        offers.append(offre)
+        return offre
+
+    open_refs = []
+    for i in range(OFFERS_ELIGIBLE):
+        insee = "45234" if i % 3 else "45302"
+        offre = publish(f"OFF-E{i:03d}", "T2", "PLUS", insee, 300.0 + 4 * i,
+                        descriptions[i % len(descriptions)],
+                        datetime(2026, 1, 1, 9, 0, tzinfo=UTC) + timedelta(days=i),
+                        floor=i % 5, lift=i % 2 == 0, accessible=i % 4 == 0)
+        open_refs.append(offre.ref)
+    for name, (typology, financing, insee) in OFFERS_CLOSED.items():
+        publish(f"OFF-X{name.upper()}", typology, financing, insee, 320.0,
+                "Logement lumineux.", datetime(2026, 2, 1, 9, 0, tzinfo=UTC), floor=1)
+    db.session.flush()
+    reindex_offers([o.id for o in offers])
+    return open_refs[::-1]
