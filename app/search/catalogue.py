@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
-from sqlalchemy.engine import Row
 
 from app.extensions import db
 from app.flux.models import Offre
@@ -59,7 +58,7 @@ class Catalogue:
     accessible: np.ndarray
     published: np.ndarray  # POSIX seconds, 0 when unknown
     position: dict[int, int]
-    rows: tuple[Row, ...] = ()  # the offer rows (app/search/documents.py), what the list shows
+    rows: tuple[Any, ...] = ()  # the offer rows (app/search/documents.py), what the list shows
     financing_code: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     financings: tuple[str, ...] = ()
     commune_choices: tuple[tuple[str, str], ...] = ()  # (code, name), French alphabetical order
@@ -98,7 +97,7 @@ class Catalogue:
                 key=lambda kv: (text.fold(kv[1]), kv[0]))),
         )
 
-    def rows_of(self, offre_ids: list[int]) -> list[Row]:
+    def rows_of(self, offre_ids: list[int]) -> list[Any]:
         """The rows of these offers, in this order (those no longer listed left out)."""
         return [self.rows[self.position[i]] for i in offre_ids if i in self.position]
 

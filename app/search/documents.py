@@ -3,7 +3,9 @@ documents and the list's filters (one query, no ORM objects)."""
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, and_, select
@@ -63,9 +65,17 @@ def offer_rows_query(offre_ids: Iterable[int] | None = None) -> Select:
     return stmt
 
 
+@cache
+def _offer_row_type() -> type:
+    return namedtuple("OfferRow", offer_rows_query().selected_columns.keys())
+
+
 def offer_rows(offre_ids: Iterable[int] | None = None) -> list[Any]:
-    """Rows of the listed offers (all, or those of ``offre_ids`` still listed)."""
-    return db.session.execute(offer_rows_query(offre_ids)).all()
+    """Rows of the listed offers (all, or those of ``offre_ids`` still listed), as named
+    tuples: reading a field of one is several times faster than of a SQLAlchemy row, which
+    counts when the 20 000 offers of a territory are read into the list's catalogue."""
+    make = _offer_row_type()._make
+    return [make(row) for row in db.session.execute(offer_rows_query(offre_ids))]
 
 
 def row_record(row: Any) -> records.Logement:
