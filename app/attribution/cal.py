@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from app.accounts.models import User
-from app.attribution.designation import designations
+from app.attribution.designation import current_proposal, designations, engine_exception
 from app.attribution.models import (
     CAL_DECISION_LABELS,
     CAL_DECISIONS,
@@ -231,6 +231,49 @@ def close_session(session: CalSession, *, actor: User, on: date) -> list[Attribu
     session.status = "tenue"
     db.session.flush()
     return proposals
+
+
+@dataclass
+class DossierCandidate:
+    """One designated candidate as the CAL reads the dossier: the designation, the engine's
+    explanation (French sections, from the designated list) and the supporting documents."""
+
+    designation: Designation
+    sections: list[dict]
+    documents: list  # app.demandes.documents.CriterionDocuments with a status or a file
+
+
+@dataclass
+class DossierView:
+    """What the CAL reads for one dossier besides the dwelling: each designated candidate
+    (by demande id) and why the engine found fewer than three, if it did."""
+
+    candidates: dict[int, DossierCandidate]
+    engine_exception: str | None
+
+
+def dossier_view(offre: Offre) -> DossierView:
+    """The designated candidates with their explanation and documents.
+
+    The explanation is the one stored with the candidate on the list the réservataire
+    designated (a candidate it added by hand has none); documents are every criterion the
+    requester declared or sent a file for, with its verification status (CAL members of the
+    bailleur may open them: ``app.demandes.documents.staff_may_see``)."""
+    from app.demandes.documents import documents_by_criterion
+
+    proposal = current_proposal(offre)
+    stored = {c.demande_id: c.explanation or {} for c in (proposal.candidates if proposal
+                                                         else ())}
+    out = {}
+    for d in designations(offre):
+        explanation = stored.get(d.demande_id, {})
+        sections = explanation.get("sections") or (
+            [{"title": "Explication", "lines": explanation["lines"]}]
+            if explanation.get("lines") else [])
+        documents = [c for c in documents_by_criterion(d.demande)
+                     if c.status is not None or c.documents]
+        out[d.demande_id] = DossierCandidate(d, sections, documents)
+    return DossierView(out, engine_exception(offre))
 
 
 def minutes(session: CalSession) -> list[dict]:

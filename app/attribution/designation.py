@@ -20,16 +20,15 @@ from datetime import date
 from sqlalchemy import func, or_, select
 
 from app.accounts.models import User
+from app.adapters import proposals as adapter
 from app.attribution.models import (
     MAX_CANDIDATES,
-    Candidature,
     Designation,
     Proposal,
     ProposalCandidate,
 )
 from app.attribution.services import Refused, StaleEdit, event, expect_status, lock_offre
-from app.cotation.models import CotationScore
-from app.demandes.models import Demande, WishedCommune, WishedTypology
+from app.demandes.models import Demande
 from app.extensions import db
 from app.flux.models import Offre
 from app.territoire.models import Commune
@@ -42,7 +41,6 @@ FEWER_EXCEPTIONS = {
 }
 CHANGE_LABELS = {"ordre": "Ordre modifié", "retrait": "Candidat retiré", "ajout": "Candidat ajouté"}
 MAX_REASON = 2000
-POOL_SCAN = 200
 
 
 @dataclass
@@ -55,73 +53,37 @@ class Candidate:
 # --------------------------------------------------------------------------- the engine side
 
 
+@dataclass
+class EngineList:
+    """The engine's dossier for an offer as rows: candidates, and why fewer than three."""
+
+    candidates: list[Candidate]
+    exception: str | None = None
+    parameters: dict = field(default_factory=dict)
+
+
+def engine_list(offre: Offre, on: date, pools: dict | None = None) -> EngineList:
+    """The proposal engine's ranked candidates for an offer (``matching.proposals.propose``
+    through ``app.adapters.proposals``): the requesters who applied first, completed from the
+    eligible demandes of the territory's pool wishing the dwelling when fewer than three are
+    eligible; the EPCI's grid, the policy of the réservataire and bailleur, no demande put
+    first while it is first on another open dossier. The pool is built once per request."""
+    proposed = adapter.propose_offer(db.session, offre, on, pools)
+    return _as_rows(proposed, on)
+
+
+def _as_rows(proposed: adapter.Proposed, on: date) -> EngineList:
+    dossier = proposed.dossier
+    ids = [int(c.id) for c in dossier.candidates]
+    found = {d.id: d for d in db.session.scalars(select(Demande).where(Demande.id.in_(ids)))}
+    rows = [Candidate(found[int(c.id)], c.score, adapter.candidate_explanation(c))
+            for c in dossier.candidates]
+    return EngineList(rows, dossier.exception, proposed.parameters(on))
+
+
 def engine_candidates(offre: Offre, on: date, limit: int = MAX_CANDIDATES) -> list[Candidate]:
-    """The engine's ranked candidates for an offer: its applicants first, then its pool.
-
-    The interface the rest of this module relies on (a ranked list of demandes with a score
-    and an explanation); the pool is the territory's active demandes wishing the dwelling's
-    commune (and its typology, when they name typologies), best stored cotation first."""
-    logement = offre.logement
-    chosen: list[Candidate] = []
-    seen: set[int] = set()
-    applicants = db.session.scalars(
-        select(Demande).join(Candidature, Candidature.demande_id == Demande.id)
-        .where(Candidature.offre_id == offre.id, Candidature.status.in_(("deposee", "retenue")),
-               Demande.status == "active")
-        .order_by(Candidature.applied_at, Candidature.id)
-    ).all()
-    scores = _latest_scores([d.id for d in applicants])
-    for d in sorted(applicants, key=lambda d: -(scores.get(d.id) or 0.0)):
-        chosen.append(Candidate(d, scores.get(d.id), {
-            "source": "candidature",
-            "lines": ["A candidaté à cette offre", _score_line(scores.get(d.id))],
-        }))
-        seen.add(d.id)
-        if len(chosen) >= limit:
-            return chosen
-    epci_id = db.session.scalar(select(Commune.epci_id).where(Commune.insee == logement.commune_insee))
-    pool = (
-        select(Demande)
-        .join(WishedCommune, WishedCommune.demande_id == Demande.id)
-        .where(Demande.status == "active", WishedCommune.commune_insee == logement.commune_insee,
-               or_(~select(WishedTypology.typology).where(
-                   WishedTypology.demande_id == Demande.id).exists(),
-                   select(WishedTypology.typology).where(
-                       WishedTypology.demande_id == Demande.id,
-                       WishedTypology.typology == logement.typology).exists()))
-        .order_by(Demande.filed_on, Demande.id)
-        .limit(POOL_SCAN)
-    )
-    if epci_id is not None:
-        pool = pool.where(Demande.epci_id == epci_id)
-    rows = [d for d in db.session.scalars(pool) if d.id not in seen]
-    scores = _latest_scores([d.id for d in rows])
-    rows.sort(key=lambda d: (-(scores.get(d.id) or 0.0), d.filed_on, d.id))
-    for d in rows[: limit - len(chosen)]:
-        chosen.append(Candidate(d, scores.get(d.id), {
-            "source": "vivier",
-            "lines": [f"Souhaite la commune du logement (dépôt le {d.filed_on:%d/%m/%Y})",
-                      _score_line(scores.get(d.id))],
-        }))
-    return chosen
-
-
-def _score_line(score: float | None) -> str:
-    return f"Cotation : {score:g} points".replace(".", ",") if score is not None else (
-        "Cotation : non calculée")
-
-
-def _latest_scores(ids: list[int]) -> dict[int, float]:
-    if not ids:
-        return {}
-    latest = (select(CotationScore.demande_id, func.max(CotationScore.computed_on).label("on"))
-              .where(CotationScore.demande_id.in_(ids)).group_by(CotationScore.demande_id)
-              .subquery())
-    return dict(db.session.execute(
-        select(CotationScore.demande_id, CotationScore.score)
-        .join(latest, (latest.c.demande_id == CotationScore.demande_id)
-              & (latest.c.on == CotationScore.computed_on))
-    ).all())
+    """The engine's ranked candidates for an offer (see ``engine_list``)."""
+    return engine_list(offre, on).candidates[:limit]
 
 
 # --------------------------------------------------------------------------- the working list
@@ -143,17 +105,51 @@ def working_list(offre: Offre, *, actor: User | None, on: date) -> Proposal:
     proposal = current_proposal(offre)
     if proposal is not None:
         return proposal
-    candidates = engine_candidates(offre, on)
+    return store_engine_list(offre, engine_list(offre, on), actor=actor)
+
+
+def store_engine_list(offre: Offre, found: EngineList, *, actor: User | None) -> Proposal:
+    """The engine's list as the offer's first version: its candidates with their
+    explanations, the engine's parameters, and why fewer than three (CCH R.441-3)."""
     proposal = Proposal(
         offre_id=offre.id, source="matching", created_by_id=actor.id if actor else None,
-        parameters={"on": on.isoformat(), "engine": "app.attribution.designation"},
+        parameters=found.parameters,
+        fewer_than_three_reason=found.exception if len(found.candidates) < MAX_CANDIDATES
+        else None,
     )
-    for rank, c in enumerate(candidates, start=1):
+    for rank, c in enumerate(found.candidates[:MAX_CANDIDATES], start=1):
         proposal.candidates.append(ProposalCandidate(
             demande_id=c.demande.id, rank=rank, score=c.score, explanation=c.explanation))
     db.session.add(proposal)
     db.session.flush()
     return proposal
+
+
+def awaiting_candidates(reservataire_id: int | None = None) -> list[Offre]:
+    """Oriented offers with no list yet (in order of designation deadline)."""
+    stmt = (select(Offre).where(Offre.flux_status == "oriente",
+                                ~select(Proposal.id).where(Proposal.offre_id == Offre.id)
+                                .exists())
+            .order_by(Offre.designation_deadline, Offre.id))
+    if reservataire_id is not None:
+        stmt = stmt.where(Offre.reservataire_id == reservataire_id)
+    return list(db.session.scalars(stmt))
+
+
+def propose_all(offres: list[Offre], *, on: date, actor: User | None = None,
+                progress=None) -> list[Proposal]:
+    """Batch mode: one engine list per offer, no demande proposed twice in the batch
+    (``matching.proposals.propose_batch``), nor first while first on another open dossier."""
+    proposed = adapter.propose_offers(db.session, offres, on, progress)
+    return [store_engine_list(p.offre, _as_rows(p, on), actor=actor) for p in proposed]
+
+
+def engine_exception(offre: Offre) -> str | None:
+    """Why the engine proposed fewer than three candidates for the offer (its first list)."""
+    first = db.session.scalar(select(Proposal).where(
+        Proposal.offre_id == offre.id, Proposal.source == "matching").order_by(Proposal.id)
+        .limit(1))
+    return (first.parameters or {}).get("exception") if first is not None else None
 
 
 def history(offre: Offre) -> list[Proposal]:
@@ -295,8 +291,8 @@ def designate(offre: Offre, *, version: int | None, actor: User, on: date,
             rank=c.rank, designated_by_id=actor.id, reason=c.override_reason,
             fewer_than_three_reason=reason if c.rank == 1 else None,
         ))
-    if reason is not None:
-        current.fewer_than_three_reason = reason
+    if reason is not None and current.fewer_than_three_reason is None:
+        current.fewer_than_three_reason = reason  # else the engine's reason stays on the list
     db.session.add_all(rows)
     offre.flux_status = "designe"
     db.session.flush()

@@ -1,6 +1,8 @@
 """A small territory for the dossier tests: a bailleur, a réservataire under a convention,
 a dwelling of Orléans (so the Orléans example grid scores its demandes), an offer oriented to
-the réservataire, and demandes wishing the dwelling's commune."""
+the réservataire, and demandes wishing the dwelling's commune that the proposal engine finds
+eligible for it (couples, employees of a company contributing to Action Logement — the
+réservataire's kind —, resources giving a taux d'effort under a third)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.accounts.models import Organisation, User
-from app.demandes.models import Demande, WishedTypology
+from app.demandes.models import Demande, HouseholdMember, WishedTypology
 from app.extensions import db
 from app.flux.models import Convention, Offre
 from app.patrimoine.models import Logement
@@ -60,7 +62,10 @@ def territory(n_demandes: int = 4, ref: str = "OFF-T-0001") -> Territory:
     for i in range(n_demandes):
         user = UserFactory(role="demandeur")
         d = DemandeFactory(epci=epci, requester_id=user.id, wishes=[commune],
-                           filed_on=date(2024 + i % 2, 1 + i, 10), email=user.email)
+                           filed_on=date(2024 + i % 2, 1 + i, 10), email=user.email,
+                           monthly_resources=2100, employer_contributes_action_logement=True)
+        d.members.append(HouseholdMember(position=1, role="conjoint",
+                                         birth_date=date(1991, 6, 1)))
         db.session.add(WishedTypology(demande_id=d.id, typology="T3"))
         requesters.append(user)
         demandes.append(d)

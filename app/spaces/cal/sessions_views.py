@@ -48,7 +48,8 @@ def _dossiers(session):
         decisions = cal.current_decisions(session, offre)
         out.append({"dossier": dossier, "offre": offre, "designations": designations(offre),
                     "decisions": decisions, "history": cal.decision_history(session, offre),
-                    "attributions": attributions_of(offre)})
+                    "attributions": attributions_of(offre),
+                    "view": cal.dossier_view(offre)})
     return out
 
 
