@@ -31,3 +31,42 @@ def expire_command(today: str | None) -> None:
     db.session.commit()
     click.echo(f"Propositions sans réponse au {day.isoformat()} : {len(refusals)} refus "
                "enregistré(s).")
+
+
+@propositions_cli.command("batch")
+@click.option("--reservataire", "slug", default=None,
+              help="Slug du réservataire (défaut : tous les logements orientés).")
+@click.option("--today", default=None, help="Date de référence AAAA-MM-JJ (défaut : aujourd'hui).")
+def batch_command(slug: str | None, today: str | None) -> None:
+    """Propose en une fois des candidats pour chaque logement orienté qui n'en a pas encore
+    (matching.proposals.propose_batch) : une même demande n'est jamais proposée deux fois, ni
+    placée en tête si elle l'est déjà sur un autre dossier ouvert."""
+    from sqlalchemy import select
+
+    from app.accounts.models import Organisation
+    from app.attribution.designation import awaiting_candidates, propose_all
+    from app.clock import platform_today
+    from app.extensions import db
+
+    try:
+        day = date.fromisoformat(today) if today else platform_today()
+    except ValueError:
+        raise click.BadParameter(f"date AAAA-MM-JJ invalide : {today!r}",
+                                 param_hint="--today") from None
+    reservataire_id = None
+    if slug is not None:
+        reservataire_id = db.session.scalar(select(Organisation.id).where(
+            Organisation.slug == slug, Organisation.kind == "reservataire"))
+        if reservataire_id is None:
+            raise click.BadParameter(f"réservataire inconnu : {slug!r}",
+                                     param_hint="--reservataire")
+    offres = awaiting_candidates(reservataire_id)
+    click.echo(f"{len(offres)} logement(s) orienté(s) en attente de candidats au "
+               f"{day.isoformat()}.")
+    made = propose_all(offres, on=day, progress=click.echo)
+    db.session.commit()
+    ids = [c.demande_id for p in made for c in p.candidates]
+    short = sum(1 for p in made if len(p.candidates) < 3)
+    click.echo(f"Propositions : {len(made)} dossier(s), {len(ids)} candidat(s) dont "
+               f"{len(set(ids))} demande(s) distincte(s) ; {short} dossier(s) à moins de trois "
+               "candidats.")

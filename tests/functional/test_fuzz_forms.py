@@ -176,6 +176,7 @@ FUZZED_ENDPOINTS = ["auth.login", "auth.logout", "auth.change_password", "auth.r
                     "bailleur.vacancy_declare", "bailleur.offre_publish",
                     "bailleur.offre_media_add", "bailleur.offre_media_delete",
                     "reservataire.logement_change", "reservataire.logement_designate",
+                    "reservataire.logements_propose",
                     "cal.sessions", "cal.session_agenda", "cal.session_decision",
                     "cal.session_close", "bailleur.dossier_visit", "bailleur.dossier_lease",
                     "portal.proposition_accept", "portal.proposition_refuse"]

@@ -8,7 +8,7 @@ Another organisation's dwelling answers 404.
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.accounts.access import roles_required
@@ -18,7 +18,7 @@ from app.attribution.services import AttributionError
 from app.clock import platform_today
 from app.demandes.models import Demande
 from app.extensions import db
-from app.spaces.dossier_forms import DesignateForm, ListChangeForm
+from app.spaces.dossier_forms import DesignateForm, ListChangeForm, VersionedForm
 from app.spaces.reservataire.views import bp
 from app.web import or_404
 
@@ -29,6 +29,21 @@ def logements():
     today = platform_today()
     return render_template("reservataire/logements.html", today=today,
                            **reservataire_queue(current_user, today))
+
+
+@bp.route("/logements/proposer", methods=["POST"])
+@roles_required("reservataire")
+def logements_propose():
+    """« Proposer pour tous mes logements »: the engine's lists for every oriented dwelling
+    still without one, at once (no demande twice)."""
+    if not VersionedForm().validate():  # pragma: no cover - CSRF refusals answer first
+        abort(400)
+    offres = designation.awaiting_candidates(current_user.organisation_id)
+    made = designation.propose_all(offres, on=platform_today(), actor=current_user)
+    short = sum(1 for p in made if len(p.candidates) < designation.MAX_CANDIDATES)
+    flash(f"Candidats proposés pour {len(made)} logement(s) ; {short} avec moins de trois "
+          "candidats (le dossier dit pourquoi).", "success")
+    return redirect(url_for("reservataire.logements"))
 
 
 def _page(offre, *, change: ListChangeForm | None = None, designate: DesignateForm | None = None,
