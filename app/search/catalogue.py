@@ -38,6 +38,7 @@ SORTS = {
 }
 _TYPOLOGY_INDEX = {t: i for i, t in enumerate(enums.TYPOLOGIES)}
 VERDICTS_KEPT = 256  # households whose verdicts a catalogue keeps (least recently used out)
+SEARCHES_KEPT = 128  # texts whose matches a catalogue keeps (paging and filtering repeat them)
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,6 +65,7 @@ class Catalogue:
     commune_choices: tuple[tuple[str, str], ...] = ()  # (code, name), French alphabetical order
     _summaries: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _summaries_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _searches: OrderedDict = field(default_factory=OrderedDict, repr=False)
 
     @classmethod
     def build(cls, rows) -> Catalogue:
@@ -124,6 +126,29 @@ class Catalogue:
             while len(self._summaries) > VERDICTS_KEPT:
                 self._summaries.popitem(last=False)
         return computed
+
+
+    def matches(self, backend, query: str, ranked: bool) -> np.ndarray | None:
+        """Positions of the offers matching a free text, best first when ``ranked`` (None for
+        a query without words). The database's answers are kept with the catalogue: its
+        fingerprint moves with every change of a search document, so they are never stale.
+        Meilisearch's (filtered on its side, pushed after commit) are not kept."""
+        if getattr(backend, "name", "") == "meilisearch":
+            raise ValueError("Meilisearch filters on its side: call it with the criteria")
+        key = (backend.name, tuple(text.query_terms(query)), ranked)
+        with self._summaries_lock:
+            if key in self._searches:
+                self._searches.move_to_end(key)
+                return self._searches[key]
+        hits = backend.search(query, ranked=ranked)
+        found = None if hits is None else self.positions(hits)
+        if found is not None:
+            found.setflags(write=False)
+        with self._summaries_lock:
+            self._searches[key] = found
+            while len(self._searches) > SEARCHES_KEPT:
+                self._searches.popitem(last=False)
+        return found
 
 
 @dataclass(frozen=True)
@@ -275,10 +300,10 @@ def list_offers(record: records.Demande, criteria: Criteria, on: date, page: int
         backend = get_backend()
         if getattr(backend, "name", "") == "meilisearch":
             hits = backend.search(criteria.q, criteria.as_dict())
+            at = None if hits is None else cat.positions(hits)
         else:  # the database ranks only when the order asks for it
-            hits = backend.search(criteria.q, ranked=criteria.sort == "pertinence")
-        if hits is not None:
-            at = cat.positions(hits)
+            at = cat.matches(backend, criteria.q, ranked=criteria.sort == "pertinence")
+        if at is not None:
             text_mask = np.zeros(len(cat.ids), dtype=bool)
             text_mask[at] = True
             relevance = np.full(len(cat.ids), np.inf)

@@ -103,3 +103,23 @@ def test_the_applied_mark_reads_the_applications_of_the_pages_offers_only(territ
     assert [t.candidature.offre_id for t in page] == [second.id]
     assert {t.candidature.offre_id for t in applications.timelines([territory.demande.id])} == {
         first.id, second.id}
+
+
+def test_a_text_searched_again_after_a_change_finds_the_changed_offer(territory):
+    target = territory.eligible[2]
+    for _ in range(2):  # the second answer is the kept one
+        assert listed(territory, q="terrasses", sort="pertinence") == []
+    target.description = "Grande terrasse plein sud"
+    db.session.commit()
+    assert listed(territory, q="terrasses", sort="pertinence") == [target.id]
+    assert listed(territory, q="terrasse", sort="loyer") == [target.id]
+
+
+def test_kept_matches_keep_the_backends_order(territory):
+    cat = catalogue.catalogue()
+    backend = get_backend()
+    ranked = [int(cat.ids[i]) for i in cat.matches(backend, "orleans", ranked=True)]
+    assert ranked == backend.search("orleans")
+    assert cat.matches(backend, "orleans", ranked=True) is cat.matches(backend, "Orléans",
+                                                                       ranked=True)
+    assert cat.matches(backend, " ; ", ranked=True) is None
