@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.demandes.models import Document, Verification
 from tests.factories import (
+    CommuneFactory,
     DemandeFactory,
     DesignationFactory,
     OrganisationFactory,
@@ -122,7 +123,8 @@ def test_another_requesters_documents_are_not_found(client, db_session, owner):
 def _staff_setup(client, db_session):
     """A demande with one document, designated by a réservataire on a bailleur's offer."""
     requester = UserFactory(role="demandeur")
-    designation = DesignationFactory(demande=DemandeFactory(requester_id=requester.id))
+    designation = DesignationFactory(demande=DemandeFactory(requester_id=requester.id),
+                                     offre__logement__commune=CommuneFactory(insee="45234"))
     demande = designation.demande
     login(client, requester)
     send(client, demande.nur, PNG, "quittance.png", criterion="current_housing")

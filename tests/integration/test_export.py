@@ -112,7 +112,8 @@ def test_an_offer_carries_its_reference_its_logement_and_its_flux_status(app, te
     logement = LogementFactory(ref="LGT-9", commune=db.session.get(Commune, "45234"))
     published = OffreFactory(ref="OFF-PUB", logement=logement, flux_status="oriente",
                              reservataire=reservataire, is_published=True)
-    OffreFactory(ref="OFF-DRAFT", logement=LogementFactory(ref="LGT-10"), is_published=False)
+    OffreFactory(ref="OFF-DRAFT", logement=LogementFactory(
+        ref="LGT-10", commune=db.session.get(Commune, "45284")), is_published=False)
 
     lines = [json.loads(line) for line in export(app, "offres", "--published").splitlines()]
 
