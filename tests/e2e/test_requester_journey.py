@@ -287,3 +287,25 @@ def test_the_public_grid_reads_on_a_phone_without_signing_in(browser, server, ax
         assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("path", [
+    "/mon-espace/demande/rattacher",
+    "/mon-espace/demandes/045-2025-000101/renouveler",
+    "/mon-espace/demandes/045-2025-000101/justificatifs",
+    "/mon-espace/demandes/045-2025-000101",
+])
+def test_the_other_portal_pages_pass_axe_on_a_phone(phone, server, axe_source, path):
+    page = phone
+    page.goto("/connexion")
+    page.fill("#email", server.accounts["demandeur"])
+    page.fill("#password", PASSWORD)
+    click(page, "button[type=submit]")
+
+    response = page.goto(path)
+
+    assert response.status == 200
+    assert violations(page, axe_source) == []
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"page{path.replace('/', '-')}.png"), full_page=True)
