@@ -154,6 +154,10 @@ VALID = {
         "full_name": "Camille Martin", "email": "camille.fuzz@example.org",
         "new_password": "trois pommes vertes sur la table",
         "confirmation": "trois pommes vertes sur la table", "accept_terms": "y"},
+    "portal.demande_link": lambda world: {
+        "nur": "045-2025-000124", "last_name": "Martin", "birth_date": "02/04/1990"},
+    "portal.demande_renew": lambda world: {
+        "rfr_n2": "14200", "monthly_resources": "1350", "confirm": "y"},
     "auth.change_password": lambda world: {
         "current_password": DEFAULT_PASSWORD,
         "new_password": "trois pommes vertes sur la table",
@@ -179,7 +183,10 @@ FUZZED_ENDPOINTS = ["auth.login", "auth.logout", "auth.change_password", "auth.r
                     "reservataire.logements_propose",
                     "cal.sessions", "cal.session_agenda", "cal.session_decision",
                     "cal.session_close", "bailleur.dossier_visit", "bailleur.dossier_lease",
-                    "portal.proposition_accept", "portal.proposition_refuse"]
+                    "portal.proposition_accept", "portal.proposition_refuse",
+                    "portal.demande_link", "portal.demande_renew", "portal.documents",
+                    "portal.document_delete", "bailleur.justificatifs",
+                    "reservataire.justificatifs", "cal.justificatifs"]
 
 
 @pytest.mark.parametrize("endpoint", FUZZED_ENDPOINTS)
