@@ -226,6 +226,24 @@ class Timeline:
         return self.candidature.status in ACTIVE_STATUSES and self.outcome is None
 
 
+def active_offer_ids(demande_id: int, offre_ids: list[int]) -> set[int]:
+    """Which of these offers the demande has an active application to: exactly the offers
+    whose ``Timeline.is_active`` is true (active status, no CAL decision that attributes or
+    refuses, no live attribution), in one query for the offers list's "Vous avez postulé"."""
+    if not offre_ids:
+        return set()
+    c = Candidature
+    decided = select(CalDecision.id).where(
+        CalDecision.offre_id == c.offre_id, CalDecision.demande_id == c.demande_id,
+        CalDecision.decision.in_(ATTRIBUTED + REFUSED))
+    attributed = select(Attribution.id).where(
+        Attribution.offre_id == c.offre_id, Attribution.demande_id == c.demande_id,
+        Attribution.status.in_(ACTIVE_ATTRIBUTION_STATUSES))
+    return set(db.session.scalars(select(c.offre_id).where(
+        c.demande_id == demande_id, c.offre_id.in_(offre_ids), c.status.in_(ACTIVE_STATUSES),
+        ~decided.exists(), ~attributed.exists())))
+
+
 def timelines(demande_ids: list[int], offre_ids: list[int] | None = None) -> list[Timeline]:
     """Every application of these demandes (to these offers only, when given) with its
     derived timeline, newest first."""

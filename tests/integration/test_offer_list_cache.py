@@ -18,6 +18,7 @@ from app.attribution import applications
 from app.demandes.models import WishedCommune
 from app.extensions import db
 from app.search import catalogue, get_backend
+from tests.factories import CalDecisionFactory
 from tests.functional.offers_support import TODAY, build_territory
 
 
@@ -94,15 +95,28 @@ def test_positions_keep_the_order_and_leave_out_offers_not_listed(territory):
     assert [r.id for r in cat.rows_of([b.id, not_listed, a.id])] == [b.id, a.id]
 
 
-def test_the_applied_mark_reads_the_applications_of_the_pages_offers_only(territory):
-    first, second, _ = territory.eligible
-    applications.apply(territory.demande, first, TODAY)
-    applications.apply(territory.demande, second, TODAY)
+def test_the_applied_mark_is_the_timelines_active_state_for_the_pages_offers(territory):
+    """``active_offer_ids`` (one query) says what the derived timelines say: active while no
+    decision attributes or refuses and no attribution is live; withdrawn is not active."""
+    first, second, third = territory.eligible
+    demande = territory.demande
+    for offre in (first, second, third):
+        applications.apply(demande, offre, TODAY)
     db.session.flush()
-    page = applications.timelines([territory.demande.id], [second.id])
-    assert [t.candidature.offre_id for t in page] == [second.id]
-    assert {t.candidature.offre_id for t in applications.timelines([territory.demande.id])} == {
-        first.id, second.id}
+    everything = [o.id for o in territory.eligible]
+    assert applications.active_offer_ids(demande.id, everything) == set(everything)
+    assert applications.active_offer_ids(demande.id, [second.id]) == {second.id}
+
+    CalDecisionFactory(offre=first, demande=demande, decision="non_attribution",
+                       reasons="Ressources insuffisantes pour ce loyer.")
+    applications.withdraw(applications.own_candidature(demande, third))
+    db.session.flush()
+    by_timeline = {t.candidature.offre_id for t in applications.timelines([demande.id])
+                   if t.is_active}
+    assert applications.active_offer_ids(demande.id, everything) == by_timeline == {second.id}
+    assert [t.candidature.offre_id for t in applications.timelines([demande.id], [first.id])
+            ] == [first.id]
+    assert applications.active_offer_ids(demande.id, []) == set()
 
 
 def test_a_text_searched_again_after_a_change_finds_the_changed_offer(territory):

@@ -160,9 +160,7 @@ def offres():
     criteria, page, errors = parse_criteria(request.args, cat.commune_names)
     listing = list_offers(demande_record(demande), criteria, platform_today(), page, cat=cat)
     offers = cat.rows_of(listing.offer_ids)
-    # "Vous avez postulé": the page's offers only (a timeline says whether still active).
-    applied = ({t.candidature.offre_id for t in applications.timelines(
-        [demande.id], listing.offer_ids) if t.is_active} if listing.offer_ids else set())
+    applied = applications.active_offer_ids(demande.id, listing.offer_ids)  # the page's only
     communes = cat.commune_choices
     return render_template(
         "portal/offres.html", demande=demande, listing=listing, offers=offers,
