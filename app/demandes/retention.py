@@ -4,6 +4,7 @@ A closed demande (allocated, struck off or expired) keeps its non-identifying fa
 allocation statistics and the flux bilans need, but loses what identifies a person: names,
 contact details, exact birth dates (generalised to 1 January of the year), employer SIRET,
 and every supporting document (rows and stored files) and pending draft of the demande.
+Drafts of a demande never filed are deleted once they have not been saved for as long.
 The retention period is the RETENTION_MONTHS setting, counted from the closing date.
 """
 
@@ -43,6 +44,7 @@ class PurgeReport:
     cutoff: date
     demandes: list[str] = field(default_factory=list)
     login_attempts: int = 0
+    drafts: int = 0
     dry_run: bool = False
 
 
@@ -72,11 +74,13 @@ def purge_expired(today: date, months: int, *, dry_run: bool = False) -> PurgeRe
                 member.birth_date = date(member.birth_date.year, 1, 1)
         demande.purged_at = now
     stored = _drop_documents([d.id for d in due])
+    old_draft = DemandeDraft.saved_at < datetime.combine(cutoff, datetime.min.time(), UTC)
+    report.drafts = db.session.execute(delete(DemandeDraft).where(old_draft)).rowcount or 0
     report.login_attempts = db.session.execute(delete(LoginAttempt).where(stale)).rowcount or 0
-    if due or report.login_attempts:
+    if due or report.login_attempts or report.drafts:
         record("retention.purge", entity_type="demande", entity_id=None,
                cutoff=cutoff.isoformat(), demandes=len(due), nurs=report.demandes[:1000],
-               login_attempts=report.login_attempts)
+               login_attempts=report.login_attempts, drafts=report.drafts)
     db.session.flush()
     for key in stored:  # the rows are gone from the unit of work: remove the files
         delete_stored(key)

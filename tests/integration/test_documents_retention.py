@@ -4,7 +4,7 @@ and its pending draft, with its identity."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -39,3 +39,18 @@ def test_purging_a_closed_demande_removes_its_documents_and_draft(app, db_sessio
     assert [d.demande_id for d in db_session.scalars(select(Document))] == [kept.id]
     assert not files[closed.id].exists() and files[kept.id].is_file()
     assert db_session.scalars(select(DemandeDraft)).all() == []
+
+
+def test_a_draft_left_unsaved_for_the_retention_period_is_deleted(app, db_session):
+    requester = UserFactory(role="demandeur")
+    old = DemandeDraft(requester_id=requester.id, data={"last_name": ["Martin"]},
+                       saved_at=datetime(2024, 2, 1, tzinfo=UTC))
+    recent = DemandeDraft(requester_id=UserFactory(role="demandeur").id, data={},
+                          saved_at=datetime(2026, 2, 1, tzinfo=UTC))
+    db_session.add_all([old, recent])
+    db_session.flush()
+
+    report = purge_expired(date(2026, 3, 2), 24)
+
+    assert report.drafts == 1
+    assert db_session.scalars(select(DemandeDraft)).all() == [recent]
