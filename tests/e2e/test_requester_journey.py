@@ -54,6 +54,7 @@ def server(tmp_path_factory):
         offre = OffreFactory(ref="OFF-JOURNEY", logement=logement, flux_status="a_orienter",
                              is_published=True, available_on=date.today() + timedelta(days=30))
         live.offre_id, live.logement_id = offre.id, logement.id
+        _document_of("045-2025-000102")  # designated by the réservataire of the seed
         try:
             from app.search.indexing import reindex_offers
         except ImportError:  # the offers feature is not there: its steps do not run
@@ -66,6 +67,23 @@ def server(tmp_path_factory):
         yield live
     finally:
         live.stop()
+
+
+def _document_of(nur: str) -> None:
+    import io
+
+    from app.demandes.models import Demande, Document, Verification
+    from app.extensions import db
+    from app.uploads import store
+
+    demande = db.session.scalar(select(Demande).where(Demande.nur == nur))
+    stored = store(io.BytesIO(PDF), filename="quittance-novembre.pdf")
+    db.session.add(Verification(demande_id=demande.id, criterion="current_housing"))
+    db.session.flush()
+    db.session.add(Document(demande_id=demande.id, criterion="current_housing",
+                            storage_key=stored.key, content_type=stored.content_type,
+                            size=stored.size, sha256=stored.sha256,
+                            original_name=stored.original_name))
 
 
 @pytest.fixture
@@ -309,3 +327,29 @@ def test_the_other_portal_pages_pass_axe_on_a_phone(phone, server, axe_source, p
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"page{path.replace('/', '-')}.png"), full_page=True)
+
+
+def test_the_reservataire_rejects_a_document_with_a_reason_and_the_page_passes_axe(
+        phone, server, axe_source):
+    page = phone
+    page.goto("/connexion")
+    page.fill("#email", server.accounts["reservataire"])
+    page.fill("#password", PASSWORD)
+    click(page, "button[type=submit]")
+    page.goto("/reservataire/demandes/045-2025-000102")
+    click(page, "text=Justificatifs de la demande")
+    assert "quittance-novembre.pdf" in page.inner_text("main")
+    assert violations(page, axe_source) == []
+
+    page.select_option("#status-current_housing", "rejected")
+    click(page, "text=Enregistrer le statut")
+    assert "Indiquez la raison du refus" in page.inner_text("main")  # refused, kept on the page
+    assert violations(page, axe_source) == []
+    page.fill("#reason-current_housing", "Quittance d'un autre logement.")
+    click(page, "text=Enregistrer le statut")
+
+    assert page.locator("[data-status=rejected]").count() == 1
+    assert "Quittance d'un autre logement." in page.inner_text("main")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "reservataire-justificatifs.png"), full_page=True)
