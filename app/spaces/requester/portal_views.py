@@ -38,6 +38,7 @@ from app.demandes.models import Demande
 from app.demandes.renewal import RenewalRefused, renew_demande, renewal_state
 from app.demandes.services import active_demandes_of
 from app.extensions import db
+from app.formatting import fr_date
 from app.pdf import render_pdf
 from app.spaces.requester.portal_forms import DeleteForm, DocumentForm, LinkForm, RenewalForm
 from app.spaces.requester.views import bp
@@ -101,8 +102,6 @@ def demande_renew(nur: str):
         except RenewalRefused as refused:
             form.form_errors.append(str(refused))
         else:
-            from app.formatting import fr_date
-
             flash(MSG_RENEWED.format(nur=demande.nur, until=fr_date(
                 renewal_state(demande, today).expires_on)), "success")
             return redirect(url_for("portal.espace"))
