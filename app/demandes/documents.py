@@ -7,8 +7,8 @@ status (declared, verified, rejected) is what the requester sees next to their d
 staff set it, with a reason when they reject.
 
 Who may open a document: the requester of the demande; staff of a bailleur, réservataire or
-CAL that has the demande in one of its dossiers (a designation, an application, a proposal or
-a CAL decision on one of its offers); the EPCI of the demande's territory. Staff reads are
+CAL that has the demande in one of its dossiers (a designation, an application, a list of
+candidates, a CAL decision or an allocation proposal on one of its offers); the EPCI of the demande's territory. Staff reads are
 audited. Flush, never commit.
 """
 
@@ -154,6 +154,7 @@ def own_document(user: User, document_id: int) -> Document | None:
 def staff_may_see(user: User, demande: Demande) -> bool:
     """Whether this staff member's organisation has the demande in one of its dossiers."""
     from app.attribution.models import (
+        Attribution,
         CalDecision,
         CalSession,
         Candidature,
@@ -170,8 +171,12 @@ def staff_may_see(user: User, demande: Demande) -> bool:
     if user.role == "epci":
         return demande.epci_id == org
     if user.role == "reservataire":
-        return bool(db.session.scalar(select(exists().where(
-            Designation.demande_id == demande.id, Designation.reservataire_id == org))))
+        return bool(db.session.scalar(select(or_(
+            exists().where(Designation.demande_id == demande.id,
+                           Designation.reservataire_id == org),
+            exists().where(Attribution.demande_id == demande.id,
+                           Attribution.reservataire_id == org),
+        ))))
     if user.role not in ("bailleur", "cal"):
         return False
     own_offres = select(Offre.id).join(Logement, Logement.id == Offre.logement_id).where(
@@ -184,6 +189,8 @@ def staff_may_see(user: User, demande: Demande) -> bool:
         exists().where(ProposalCandidate.demande_id == demande.id,
                        ProposalCandidate.proposal_id == Proposal.id,
                        Proposal.offre_id.in_(own_offres)),
+        exists().where(Attribution.demande_id == demande.id,
+                       Attribution.offre_id.in_(own_offres)),
         exists().where(CalDecision.demande_id == demande.id,
                        CalDecision.session_id == CalSession.id, CalSession.bailleur_id == org),
     ))))

@@ -5,7 +5,8 @@ cotation scores of the territory (so that « ma cotation » shows a position).
   days, so the home page shows the reminder;
 - one supporting document per status: avis d'imposition verified, justificatif de domicile
   rejected with its reason, pièces d'identité declared (small real PDF and PNG files, stored
-  through app/uploads.py like any upload);
+  through app/uploads.py like any upload); one document, at one of the three statuses, for
+  each demande in a dossier (designated, proposed, applied), for the staff screens;
 - the territory's cotation computed and stored on the demo date (``flask cotation recompute``).
 
 Deterministic: the same rows for the same demo territory (the storage keys are random, as
@@ -36,6 +37,13 @@ DOCUMENTS = (
      "L'attestation n'est pas signée par la personne qui vous héberge : envoyez-la signée, "
      "avec la copie de sa pièce d'identité."),
     ("household", "declared", "livret-de-famille.pdf", None),
+)
+
+DOSSIER_DOCUMENTS = (
+    ("current_housing", "declared", "justificatif-domicile.pdf", None),
+    ("rfr_n2", "verified", "avis-imposition.pdf", None),
+    ("household", "rejected", "piece-identite.png",
+     "La pièce d'identité est expirée : envoyez une pièce en cours de validité."),
 )
 
 
@@ -111,8 +119,36 @@ def load_portal_demo(on: date) -> str:
             original_name=stored.original_name, uploaded_at=uploaded,
             uploaded_by_id=requester.id))
     db.session.flush()
+    others = _documents_in_dossiers(demande.id, uploaded)
     reports = recompute(db.session, on)
     scored = sum(r.scored for r in reports)
     return (f"  portail demandeur : demande {demande.nur} à renouveler avant le "
             f"{_add_months(demande.renewed_on or demande.filed_on, 12).isoformat()}, "
-            f"{len(DOCUMENTS)} justificatifs ; cotation enregistrée pour {scored} demandes")
+            f"{len(DOCUMENTS)} justificatifs (et {others} pour les demandes des dossiers) ; "
+            f"cotation enregistrée pour {scored} demandes")
+
+
+def _documents_in_dossiers(except_id: int, uploaded: datetime) -> int:
+    """One document for each demande in a dossier (designated, proposed, applied), so that the
+    staff screens show real documents at every status."""
+    from app.attribution.models import Attribution, Candidature, Designation
+
+    ids = sorted((set(db.session.scalars(select(Designation.demande_id)))
+                  | set(db.session.scalars(select(Attribution.demande_id).where(
+                      Attribution.status.in_(("proposee", "acceptee")))))
+                  | set(db.session.scalars(select(Candidature.demande_id)))) - {except_id})
+    for i, demande_id in enumerate(ids):
+        criterion, status, name, reason = DOSSIER_DOCUMENTS[i % len(DOSSIER_DOCUMENTS)]
+        content = _pdf(name) if name.endswith(".pdf") else _png()
+        stored = store(io.BytesIO(content), filename=name)
+        verification = db.session.get(Verification, (demande_id, criterion))
+        if verification is None:
+            verification = Verification(demande_id=demande_id, criterion=criterion)
+            db.session.add(verification)
+        verification.status, verification.reason = status, reason
+        verification.documents.append(Document(
+            demande_id=demande_id, criterion=criterion, storage_key=stored.key,
+            content_type=stored.content_type, size=stored.size, sha256=stored.sha256,
+            original_name=stored.original_name, uploaded_at=uploaded))
+    db.session.flush()
+    return len(ids)

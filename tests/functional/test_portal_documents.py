@@ -207,3 +207,30 @@ def test_the_epci_reads_but_cannot_set_a_status(client, db_session):
     assert 'name="status"' not in page.get_data(as_text=True)
     assert client.post(url, data={"criterion": "current_housing", "status": "verified"}
                        ).status_code in (400, 405)
+
+
+def test_an_allocation_proposal_opens_the_documents_to_its_bailleur_and_reservataire(
+        client, db_session):
+    from datetime import date
+
+    from app.attribution.models import Attribution
+    from tests.factories import LogementFactory, OffreFactory
+
+    demande = DemandeFactory()
+    bailleur = OrganisationFactory()
+    reservataire = OrganisationFactory(reservataire=True)
+    logement = LogementFactory(bailleur=bailleur, commune=CommuneFactory(insee="45234"))
+    offre = OffreFactory(logement=logement, flux_status="designe", reservataire=reservataire)
+    db_session.add(Attribution(offre_id=offre.id, logement_id=logement.id,
+                               demande_id=demande.id, reservataire_id=reservataire.id,
+                               status="proposee", proposed_on=date(2026, 3, 2),
+                               answer_due_on=date(2026, 3, 12)))
+    db_session.commit()
+
+    for user, space in ((UserFactory(role="bailleur", organisation=bailleur), "bailleur"),
+                        (UserFactory(role="reservataire", organisation=reservataire),
+                         "reservataire")):
+        login(client, user)
+        assert client.get(f"/{space}/demandes/{demande.nur}/justificatifs").status_code == 200
+        client.post("/deconnexion", data={"csrf_token": TOKEN.search(
+            client.get(f"/{space}/").get_data(as_text=True)).group(1)})
