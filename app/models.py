@@ -15,7 +15,9 @@ from app.audit.models import AuditEvent
 from app.cotation.models import CotationScore
 from app.demandes.models import (
     Demande,
+    DemandeDraft,
     DemandeReason,
+    Document,
     Employment,
     HouseholdMember,
     PriorityCriterion,
@@ -36,4 +38,5 @@ __all__ = [
     "Organisation", "PriorityCriterion", "Programme", "Proposal", "ProposalCandidate", "Refusal",
     "User", "Verification", "WishedCommune", "WishedTypology",
     "AlertDelivery", "OffreSearchDocument", "SavedSearch", "ConventionVersion",
+    "DemandeDraft", "Document",
 ]
