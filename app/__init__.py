@@ -67,21 +67,29 @@ def _configure(app: Flask, config: str | type | dict | None) -> None:
         )
 
 
+# Modules that add routes to a role's blueprint (one module per capability of the space).
+ROUTE_MODULES = (
+    "app.spaces.requester.demande_views",  # file and edit the demande
+    "app.spaces.requester.portal_views",  # renewal, NUR, documents, ma cotation
+    "app.spaces.requester.offers",  # location choisie: offers, applications, saved searches
+    "app.spaces.requester.proposals_views",  # proposals and their answers
+    "app.spaces.staff_documents",  # supporting documents in the staff spaces
+    "app.spaces.bailleur.patrimoine_views",  # logements: import, edit, retire, exclude
+    "app.spaces.bailleur.vacancies_views",  # vacancies published as offers, their media
+    "app.spaces.bailleur.dossiers_views",  # visits and leases
+    "app.spaces.bailleur.bilan_views",  # état des lieux, objectives, bilan
+    "app.spaces.reservataire.logements_views",  # candidates and designation
+    "app.spaces.reservataire.bilan_views",
+    "app.spaces.cal.sessions_views",  # CAL sessions, decisions, minutes
+    "app.spaces.epci.bilan_views",
+)
+
+
 def _register_blueprints(app: Flask) -> None:
-    from app.spaces.requester import demande_views  # noqa: F401, I001  (registers its routes on portal.bp)
-    from app.spaces.requester import offers  # noqa: F401  (location choisie routes on portal.bp)
-    # Register their routes on bailleur.bp (and the offer media on portal.bp).
-    from app.spaces.bailleur import patrimoine_views, vacancies_views  # noqa: F401, I001
-    from app.spaces.requester import portal_views  # noqa: F401  (renewal, NUR, documents, cotation)
-    from app.spaces import staff_documents  # noqa: F401  (documents routes of the staff spaces)
-    # From designation to lease (issue 9 C): routes on the role blueprints.
-    from app.spaces.bailleur import dossiers_views  # noqa: F401, I001
-    from app.spaces.cal import sessions_views  # noqa: F401, I001
-    from app.spaces.requester import proposals_views  # noqa: F401, I001
-    from app.spaces.reservataire import logements_views  # noqa: F401, I001
-    from app.spaces.bailleur import bilan_views as _b  # noqa: F401, I001  (état des lieux, objectives, bilan)
-    from app.spaces.reservataire import bilan_views as _r  # noqa: F401, I001
-    from app.spaces.epci import bilan_views as _e  # noqa: F401, I001
+    import importlib
+
+    for name in ROUTE_MODULES:
+        importlib.import_module(name)
     from app.spaces.admin.views import bp as admin_bp
     from app.spaces.api.views import bp as api_bp
     from app.spaces.auth.views import bp as auth_bp

@@ -164,28 +164,17 @@ def retention_purge(dry_run: bool, today: str | None) -> None:
 
 
 def register(app: Flask) -> None:
-    app.cli.add_command(retention_cli)
-    app.cli.add_command(organisations_cli)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_cli)
-    app.cli.add_command(import_cli)
-    from app.parameters import register_cli as register_parameters_cli
-
-    register_parameters_cli(app)
+    """Every command group of the platform (each domain keeps its own commands)."""
+    from app.attribution.cli import propositions_cli
     from app.cotation.cli import cotation_cli
-
-    app.cli.add_command(cotation_cli)
     from app.demandes.cli import demandes_cli
     from app.export import export_command
-
-    app.cli.add_command(demandes_cli)
-    app.cli.add_command(export_command)
-    from app.attribution.cli import propositions_cli
-
-    app.cli.add_command(propositions_cli)
     from app.flux.cli import flux_cli
-
-    app.cli.add_command(flux_cli)
+    from app.parameters import register_cli as register_parameters_cli
     from app.search.cli import register_cli as register_search_cli
 
+    for group in (retention_cli, organisations_cli, users_cli, demo_cli, import_cli,
+                  cotation_cli, demandes_cli, export_command, propositions_cli, flux_cli):
+        app.cli.add_command(group)
+    register_parameters_cli(app)
     register_search_cli(app)

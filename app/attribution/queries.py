@@ -31,16 +31,11 @@ def candidats_page(user: User, page: int) -> Pagination:
 
 
 def designated_demande(user: User, nur: str) -> dict | None:
-    """A demande this réservataire designated, or None (any other demande)."""
-    demande = db.session.scalar(
-        select(Demande).where(
-            Demande.nur == nur,
-            select(Designation.id)
-            .where(Designation.demande_id == Demande.id,
-                   Designation.reservataire_id == user.organisation_id)
-            .exists(),
-        )
-    )
+    """A demande in one of this réservataire's dossiers (designated, proposed, or on the
+    working list of a dwelling oriented to it), or None (any other demande)."""
+    from app.demandes.documents import staff_demande
+
+    demande = staff_demande(user, nur)
     if demande is None:
         return None
     details = demande_details(demande)

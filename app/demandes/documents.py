@@ -152,7 +152,8 @@ def own_document(user: User, document_id: int) -> Document | None:
 
 
 def staff_may_see(user: User, demande: Demande) -> bool:
-    """Whether this staff member's organisation has the demande in one of its dossiers."""
+    """Whether this staff member's organisation has the demande in one of its dossiers (the
+    one rule for opening a demande and its documents in a staff space)."""
     from app.attribution.models import (
         Attribution,
         CalDecision,
@@ -171,11 +172,16 @@ def staff_may_see(user: User, demande: Demande) -> bool:
     if user.role == "epci":
         return demande.epci_id == org
     if user.role == "reservataire":
+        oriented = select(Offre.id).where(Offre.reservataire_id == org)
         return bool(db.session.scalar(select(or_(
             exists().where(Designation.demande_id == demande.id,
                            Designation.reservataire_id == org),
             exists().where(Attribution.demande_id == demande.id,
                            Attribution.reservataire_id == org),
+            # a candidate on the working list of a dwelling oriented to it
+            exists().where(ProposalCandidate.demande_id == demande.id,
+                           ProposalCandidate.proposal_id == Proposal.id,
+                           Proposal.offre_id.in_(oriented)),
         ))))
     if user.role not in ("bailleur", "cal"):
         return False

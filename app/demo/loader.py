@@ -26,8 +26,8 @@ from app.demo import generate
 from app.demo.dossiers_demo import load_dossiers_demo
 from app.demo.flux_demo import load_flux_demo
 from app.demo.flux_year_demo import load_flux_year_demo
-from app.demo.portal_demo import load_portal_demo
 from app.demo.offers_demo import publish_demo_offers
+from app.demo.portal_demo import load_portal_demo
 from app.demo.vacancies_demo import load_vacancies_demo
 from app.extensions import db
 from app.models import (

@@ -9,7 +9,6 @@ the year's ceilings are not loaded yet (503), instead of using last year's value
 from __future__ import annotations
 
 import html
-import io
 import re
 from datetime import date
 
@@ -17,24 +16,15 @@ import pytest
 
 from app import create_app
 from app.accounts.access import public
-from app.attribution.models import Candidature
 from app.clock import platform_today
-from app.demandes.models import Document, Verification
-from app.extensions import db
-from app.uploads import store
 from matching import parameters as params
 from matching.household import categorie_menage, plafond
 from matching.records import Member
 from tests.factories import (
-    DemandeFactory,
-    DesignationFactory,
-    LogementFactory,
-    OffreFactory,
     OrganisationFactory,
     UserFactory,
 )
 from tests.functional.sessions import login
-from tests.support.system import weasyprint_missing
 
 COMING_WARNING = "Les plafonds de ressources 2027 ne sont pas encore chargés"
 CURRENT_ERROR = "Les plafonds de ressources 2027 ne sont pas chargés"
@@ -135,105 +125,8 @@ def test_on_1_january_with_nothing_loaded_the_homes_show_an_error(client, pin_to
 
 # --- every GET page of every role on 1 January 2027 ------------------------------------
 
-ROLE_PREFIXES = {
-    "demandeur": ("portal.", "auth.change_password"),
-    "bailleur": ("bailleur.",),
-    "reservataire": ("reservataire.",),
-    "cal": ("cal.",),
-    "epci": ("epci.",),
-    "admin": ("admin.",),
-}
-ANONYMOUS_OR_REDIRECT = {"portal.home"}  # the landing page redirects a signed-in user home
-
-
-@pytest.fixture(autouse=True)
-def _uploads(app, tmp_path, monkeypatch):
-    """Supporting documents of the worlds below are stored in the test's own folder."""
-    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path))
-
-
-def _document(demande) -> dict[str, object]:
-    """A stored supporting document of the demande: the URL arguments of its pages."""
-    stored = store(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), filename="avis.pdf")
-    db.session.add(Verification(demande_id=demande.id, criterion="rfr_n2"))
-    db.session.flush()
-    document = Document(demande_id=demande.id, criterion="rfr_n2", storage_key=stored.key,
-                        content_type=stored.content_type, size=stored.size,
-                        sha256=stored.sha256, original_name=stored.original_name)
-    db.session.add(document)
-    db.session.commit()
-    return {"nur": demande.nur, "document_id": document.id}
-
-
-def _applied_to(bailleur) -> object:
-    """A demande in a dossier of the bailleur (an application to one of its offers)."""
-    demande = DemandeFactory()
-    offre = OffreFactory(logement=LogementFactory(bailleur=bailleur))
-    db.session.add(Candidature(offre_id=offre.id, demande_id=demande.id))
-    db.session.commit()
-    return demande
-
-
-def _world(role: str) -> tuple[object, dict[str, object]]:
-    """A user of the role and the URL arguments of its pages (records it may open)."""
-    if role == "demandeur":
-        user = UserFactory(role="demandeur")
-        demande = DemandeFactory(requester_id=user.id)
-        return user, _document(demande)
-    if role == "bailleur":
-        org = OrganisationFactory()
-        return UserFactory(role=role, organisation=org), {
-            "logement_id": LogementFactory(bailleur=org).id, **_document(_applied_to(org))}
-    if role == "reservataire":
-        org = OrganisationFactory(reservataire=True)
-        demande = DemandeFactory()
-        DesignationFactory(reservataire=org, demande=demande)
-        return UserFactory(role=role, organisation=org), _document(demande)
-    if role == "epci":
-        org = OrganisationFactory(epci=True)
-        return UserFactory(role=role, organisation=org), _document(DemandeFactory(epci=org))
-    if role == "cal":
-        org = OrganisationFactory()
-        return UserFactory(role=role, organisation=org), _document(_applied_to(org))
-    return UserFactory(role=role, organisation=OrganisationFactory(operateur=True)), {}
-
-
-def _get_pages(app, role: str) -> list[tuple[str, list[str]]]:
-    prefixes = ROLE_PREFIXES[role]
-    return sorted(
-        (rule.endpoint, sorted(rule.arguments))
-        for rule in app.url_map.iter_rules()
-        if "GET" in rule.methods and rule.endpoint.startswith(prefixes)
-    )
-
-
-@pytest.mark.parametrize("role", list(ROLE_PREFIXES))
-def test_on_1_january_without_values_every_page_answers_without_a_500(
-    app, client, pin_today, role
-):
-    user, arguments = _world(role)
-    login(client, user)
-    pin_today("2027-01-01")
-
-    walked = []
-    for endpoint, names in _get_pages(app, role):
-        if endpoint.endswith("_pdf") and weasyprint_missing():
-            continue  # the PDF pages need WeasyPrint's libraries (tests/functional/test_pdf.py)
-        unknown = [n for n in names if n not in arguments]
-        assert not unknown, f"{endpoint}: give a value for {unknown} in _world({role!r})"
-        with app.test_request_context():
-            from flask import url_for
-
-            path = url_for(endpoint, **{n: arguments[n] for n in names})
-        response = client.get(path)
-        assert response.status_code != 500, f"{path} answered 500"
-        if response.status_code == 503:  # a page that needs a ceiling says so, plainly
-            assert PLAIN_MESSAGE in html.unescape(response.get_data(as_text=True)), path
-        else:
-            assert response.status_code in (200, 302, 303), (path, response.status_code)
-        response.close()  # a served file stays open until its response is closed
-        walked.append(endpoint)
-    assert walked, f"no GET page found for {role}"
+# Every page of every role on 1 January without the year's values: see
+# tests/functional/test_every_page.py, which opens them on the demo territory.
 
 
 # --- a page that needs a ceiling, on 1 January without the year's values ---------------
