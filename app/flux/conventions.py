@@ -8,9 +8,7 @@ commit.
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -21,15 +19,13 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.models import Organisation, User
 from app.adapters.records import convention_record
+from app.adapters.writers import write_records
 from app.extensions import db
 from app.flux.models import CONVENTION_TERMS, Convention, ConventionVersion
 from matching import flux, records
 from matching.records import RecordError
 
 # CSV columns of the export, in the order of docs/formats.md "convention" (dotted scope).
-CSV_COLUMNS = ("id", "bailleur", "reservataire", "reservataire_kind", "departement", "year",
-               "share_percent", "origin", "designation_delay_days", "counts_on",
-               "counts_after_takeback", "scope.communes", "scope.typologies", "scope.qpv")
 
 
 class ConventionRefused(ValueError):
@@ -245,29 +241,17 @@ def bailleur_conventions(bailleur_id: int) -> list[Convention]:
     ))
 
 
-def export_records(conventions: list[Convention]) -> list[dict[str, Any]]:
-    """Exchange-format objects (docs/formats.md "convention") of stored conventions."""
-    return [records.to_jsonable(convention_record(c)) for c in conventions]
+def _export(conventions: list[Convention], fmt: str) -> str:
+    """Stored conventions in the exchange format (docs/formats.md "convention"), through the
+    one record writer of the platform, as the imports read them back."""
+    out = io.StringIO()
+    write_records((convention_record(c) for c in conventions), out, fmt)
+    return out.getvalue()
 
 
 def export_jsonl(conventions: list[Convention]) -> str:
-    return "".join(json.dumps(obj, ensure_ascii=False) + "\n"
-                   for obj in export_records(conventions))
+    return _export(conventions, "jsonl")
 
 
 def export_csv(conventions: list[Convention]) -> str:
-    """CSV with dotted scope columns and JSON list cells, as the import reads them."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for obj in export_records(conventions):
-        scope = obj["scope"]
-        writer.writerow([
-            obj["id"], obj["bailleur"], obj["reservataire"], obj["reservataire_kind"],
-            obj["departement"], obj["year"], f"{obj['share_percent']:g}", obj["origin"],
-            obj["designation_delay_days"], obj["counts_on"],
-            "true" if obj["counts_after_takeback"] else "false",
-            json.dumps(scope["communes"]), json.dumps(scope["typologies"]),
-            "" if scope["qpv"] is None else ("true" if scope["qpv"] else "false"),
-        ])
-    return out.getvalue()
+    return _export(conventions, "csv")
