@@ -148,6 +148,7 @@ def retention_purge(dry_run: bool, today: str | None) -> None:
 
     from app.demandes.retention import purge_expired
     from app.extensions import db
+    from app.uploads import delete_stored
 
     try:
         day = date.fromisoformat(today) if today else date.today()
@@ -161,6 +162,8 @@ def retention_purge(dry_run: bool, today: str | None) -> None:
     click.echo(f"Tentatives de connexion anciennes {verb} : {report.login_attempts}.")
     if not dry_run:
         db.session.commit()
+        for key in report.files:  # the rows are gone for good: so do their files
+            delete_stored(key)
 
 
 def register(app: Flask) -> None:

@@ -117,11 +117,24 @@ def discard_uncommitted() -> None:
     ever point at them."""
     for key in g.pop("stored_upload_keys", []):
         delete_stored(key)
+    g.pop("deleted_upload_keys", None)  # their rows stay: so do the files
+
+
+def delete_after_commit(key: str) -> None:
+    """Remove a stored file once the request that deleted its row has committed (a failed
+    commit keeps both the row and its file); outside a request, remove it now."""
+    if has_request_context():
+        g.setdefault("deleted_upload_keys", []).append(key)
+    else:
+        delete_stored(key)
 
 
 def keep_committed() -> None:
-    """The request committed: its stored files now belong to their rows."""
+    """The request committed: its stored files now belong to their rows, and the files of
+    rows it deleted go."""
     g.pop("stored_upload_keys", None)
+    for key in g.pop("deleted_upload_keys", []):
+        delete_stored(key)
 
 
 def delete_stored(key: str) -> None:

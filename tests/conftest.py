@@ -42,8 +42,11 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+def app(database_url, tmp_path_factory):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+                      # uploaded files of the tests (and of the demo they load) stay in a
+                      # temporary folder, never in instance/uploads
+                      "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads"))})
     with app.app_context():
         reset_schema(app.config["SQLALCHEMY_DATABASE_URI"])
         upgrade()

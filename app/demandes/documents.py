@@ -25,7 +25,7 @@ from app.audit.services import record as audit
 from app.columns import utcnow
 from app.demandes.models import Demande, Document, Verification
 from app.extensions import db
-from app.uploads import DOCUMENT_TYPES, UploadError, delete_stored, store
+from app.uploads import DOCUMENT_TYPES, UploadError, delete_after_commit, store
 from matching import enums
 
 # Criterion (a ``verified`` key of docs/formats.md) → what to send, in plain words.
@@ -132,13 +132,13 @@ def upload_document(user: User, demande: Demande, criterion: str,
 
 
 def delete_document(user: User, document: Document) -> None:
-    """The requester withdraws a file (the stored file is removed after the flush)."""
+    """The requester withdraws a file (the stored file goes once the deletion is committed)."""
     demande_id, criterion, key = document.demande_id, document.criterion, document.storage_key
     db.session.delete(document)
     db.session.flush()
     audit("document.delete", actor=user, entity_type="document", entity_id=str(document.id),
           criterion=criterion, demande_id=demande_id)
-    delete_stored(key)
+    delete_after_commit(key)
 
 
 def own_document(user: User, document_id: int) -> Document | None:

@@ -19,7 +19,6 @@ from app.accounts.models import LoginAttempt
 from app.audit.services import record
 from app.demandes.models import Demande, DemandeDraft, Document
 from app.extensions import db
-from app.uploads import delete_stored
 
 CLOSED_STATUSES = ("attribuee", "radiee", "expiree")
 IDENTITY_COLUMNS = ("civility", "first_name", "last_name", "email", "phone", "address",
@@ -46,6 +45,8 @@ class PurgeReport:
     login_attempts: int = 0
     drafts: int = 0
     dry_run: bool = False
+    # Stored files of the purged documents: removed by the caller once the purge is committed.
+    files: list[str] = field(default_factory=list)
 
 
 def purge_expired(today: date, months: int, *, dry_run: bool = False) -> PurgeReport:
@@ -82,8 +83,7 @@ def purge_expired(today: date, months: int, *, dry_run: bool = False) -> PurgeRe
                cutoff=cutoff.isoformat(), demandes=len(due), nurs=report.demandes[:1000],
                login_attempts=report.login_attempts, drafts=report.drafts)
     db.session.flush()
-    for key in stored:  # the rows are gone from the unit of work: remove the files
-        delete_stored(key)
+    report.files = stored
     return report
 
 

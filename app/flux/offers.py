@@ -34,7 +34,14 @@ from app.extensions import db
 from app.flux.ledger import record_event
 from app.flux.models import OPEN_FLUX_STATUSES, Offre, OffreMedia
 from app.patrimoine.models import Logement
-from app.uploads import DOCUMENT_TYPES, IMAGE_TYPES, UploadError, delete_stored, store
+from app.uploads import (
+    DOCUMENT_TYPES,
+    IMAGE_TYPES,
+    UploadError,
+    delete_after_commit,
+    delete_stored,
+    store,
+)
 from matching import parameters as params
 from matching.cotation import GridNotApplicable, cotation
 from matching.eligibility import eligibility
@@ -251,7 +258,7 @@ def remove_media(media: OffreMedia) -> None:
     key = media.key
     db.session.delete(media)
     db.session.flush()
-    delete_stored(key)
+    delete_after_commit(key)
 
 
 # --------------------------------------------------------------------------- access

@@ -33,12 +33,28 @@ def test_purging_a_closed_demande_removes_its_documents_and_draft(app, db_sessio
              for d in db_session.scalars(select(Document))}
     assert all(path.is_file() for path in files.values())
 
+    # The operation removes the rows; their files wait for the commit.
     report = purge_expired(date(2026, 3, 2), 24)
-
     assert report.demandes == [closed.nur]
     assert [d.demande_id for d in db_session.scalars(select(Document))] == [kept.id]
-    assert not files[closed.id].exists() and files[kept.id].is_file()
     assert db_session.scalars(select(DemandeDraft)).all() == []
+    assert report.files == [files[closed.id].name] and files[closed.id].is_file()
+
+
+def test_the_purge_command_removes_the_files_once_it_has_committed(app, db_session, tmp_path,
+                                                                   monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path))
+    requester = UserFactory(role="demandeur")
+    closed = DemandeFactory(requester_id=requester.id, status="radiee",
+                            closed_on=date(2024, 1, 31))
+    upload_document(requester, closed, "rfr_n2", FileStorage(io.BytesIO(PDF), filename="a.pdf"))
+    db_session.flush()
+    document = db_session.scalar(select(Document))
+    path = tmp_path / document.storage_key[:2] / document.storage_key
+    result = app.test_cli_runner().invoke(args=["retention", "purge", "--today", "2026-03-02"])
+    assert result.exit_code == 0, result.output
+    assert not path.exists()
+    assert db_session.scalar(select(Document)) is None
 
 
 def test_a_draft_left_unsaved_for_the_retention_period_is_deleted(app, db_session):
