@@ -281,3 +281,26 @@ class BoundedFieldList(FieldList):
                                   minimum=0, maximum=10_000)
                 if index is not None and key[offset:offset + 1].isdigit():
                     yield index
+
+
+IMPORT_MAX_BYTES = 10 * 1024 * 1024  # an import file (CSV / JSON Lines), below MAX_CONTENT_LENGTH
+
+
+def read_import_text(field: Field, max_bytes: int = IMPORT_MAX_BYTES) -> str | None:
+    """The text of an uploaded import file (UTF-8, a BOM allowed), or None with the French
+    reason set on the field: no file, too large, not UTF-8 text."""
+    upload = field.data
+    raw = upload.read(max_bytes + 1) if upload is not None and getattr(upload, "filename", "") \
+        else b""
+    if not raw:
+        field.errors = ["Choisissez un fichier à importer."]
+        return None
+    if len(raw) > max_bytes:
+        field.errors = [f"Le fichier dépasse {max_bytes // (1024 * 1024)} Mo."]
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        field.errors = ["Ce fichier n'est pas un texte UTF-8 : enregistrez-le en « CSV UTF-8 » "
+                        "et envoyez-le à nouveau."]
+        return None

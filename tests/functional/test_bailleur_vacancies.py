@@ -113,7 +113,7 @@ def test_a_file_that_is_not_utf8_or_missing_is_refused_next_to_the_field(setup, 
     assert "UTF-8" in response.get_data(as_text=True)
     response = post(client, "/bailleur/logements/import", {})
     assert response.status_code == 422
-    assert "Choisissez le fichier CSV" in response.get_data(as_text=True)
+    assert "Choisissez un fichier à importer" in response.get_data(as_text=True)
 
 
 # --------------------------------------------------------------------------- edit and conflicts

@@ -19,8 +19,7 @@ from app.flux import objectives as flux_objectives
 from app.inputs import parse_int
 from app.spaces.bailleur.bilan_forms import ForecastForm, StockImportForm
 from app.spaces.bailleur.views import bp
-
-MAX_IMPORT_BYTES = 10 * 1024 * 1024
+from app.spaces.fields import read_import_text
 
 
 def _org() -> Organisation:
@@ -67,23 +66,13 @@ def etat_des_lieux_import():
     form = StockImportForm()
     report = None
     if form.validate():
-        upload = form.file.data
-        raw = upload.read(MAX_IMPORT_BYTES + 1) if upload else b""
-        if not raw:
-            form.file.errors = ["Choisissez un fichier à importer."]
-        elif len(raw) > MAX_IMPORT_BYTES:
-            form.file.errors = ["Le fichier dépasse 10 Mo."]
-        else:
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                form.file.errors = ["Le fichier doit être encodé en UTF-8."]
-            else:
-                report = stock.import_stock(_org(), io.StringIO(text, newline=""),
-                                            actor=current_user)
-                if report.ok:
-                    flash(f"État des lieux importé : {report.read} réservation(s).", "success")
-                    return redirect(url_for("bailleur.etat_des_lieux"))
+        text = read_import_text(form.file)
+        if text is not None:
+            report = stock.import_stock(_org(), io.StringIO(text, newline=""),
+                                        actor=current_user)
+            if report.ok:
+                flash(f"État des lieux importé : {report.read} réservation(s).", "success")
+                return redirect(url_for("bailleur.etat_des_lieux"))
     return render_template("bailleur/etat_des_lieux.html",
                            report=stock.stock_report(_org(), platform_today()), form=form,
                            errors=report), 422

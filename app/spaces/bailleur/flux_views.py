@@ -59,10 +59,8 @@ from app.spaces.bailleur.forms import (
     VacancyForm,
 )
 from app.spaces.bailleur.views import bp
-from app.spaces.fields import choice
+from app.spaces.fields import choice, read_import_text
 from app.web import or_404
-
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 def _org() -> Organisation:
@@ -192,23 +190,13 @@ def conventions_import():
     form = ConventionImportForm()
     report = None
     if form.validate():
-        upload = form.file.data
-        raw = upload.read(MAX_IMPORT_BYTES + 1) if upload else b""
-        if not raw:
-            form.file.errors = ["Choisissez un fichier à importer."]
-        elif len(raw) > MAX_IMPORT_BYTES:
-            form.file.errors = ["Le fichier dépasse 5 Mo."]
-        else:
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                form.file.errors = ["Le fichier doit être encodé en UTF-8."]
-            else:
-                report = import_conventions(io.StringIO(text, newline=""), form.fmt.data,
-                                            bailleur=_org())
-                if report.ok:
-                    flash(report.summary(), "success")
-                    return redirect(url_for("bailleur.conventions"))
+        text = read_import_text(form.file)
+        if text is not None:
+            report = import_conventions(io.StringIO(text, newline=""), form.fmt.data,
+                                        bailleur=_org())
+            if report.ok:
+                flash(report.summary(), "success")
+                return redirect(url_for("bailleur.conventions"))
     return render_template("bailleur/conventions_import.html", form=form, report=report), 422
 
 

@@ -30,6 +30,7 @@ from app.spaces.bailleur.patrimoine_forms import (
     logement_data,
 )
 from app.spaces.bailleur.views import bp
+from app.spaces.fields import read_import_text
 from app.web import or_404
 
 IMPORT_MAX_ERRORS_SHOWN = 200
@@ -140,21 +141,12 @@ def logements_import():
     form = ImportForm()
     report = None
     if request.method == "POST" and form.validate():
-        upload = form.file.data
-        if upload is None or not getattr(upload, "filename", ""):
-            form.file.errors = ["Choisissez le fichier CSV à importer."]
-        else:
-            raw = upload.read()
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                form.file.errors = ["Ce fichier n'est pas un texte UTF-8 : enregistrez-le en "
-                                    "« CSV UTF-8 » et envoyez-le à nouveau."]
-            else:
-                report = import_logements(current_user, text)
-                if report.ok:
-                    flash(report.summary(), "success")
-                    return redirect(url_for("bailleur.logements"))
+        text = read_import_text(form.file)
+        if text is not None:
+            report = import_logements(current_user, text)
+            if report.ok:
+                flash(report.summary(), "success")
+                return redirect(url_for("bailleur.logements"))
     status = 422 if form.errors or (report is not None and not report.ok) else 200
     return render_template("bailleur/logements_import.html", form=form, report=report,
                            max_errors=IMPORT_MAX_ERRORS_SHOWN), status
