@@ -12,6 +12,7 @@ from app.extensions import db
 from app.formatting import fr_date, fr_money, fr_number
 from app.inputs import ID_MAX, parse_int
 from app.labels import label, tone
+from matching import fr
 
 # The navigation of each role: (label, endpoint, endpoints of the pages under that entry).
 NAVIGATION = {
@@ -120,6 +121,7 @@ def install_web(app: Flask) -> None:
     app.jinja_env.filters["fr_date"] = fr_date
     app.jinja_env.filters["fr_money"] = fr_money
     app.jinja_env.filters["fr_number"] = fr_number
+    app.jinja_env.filters["de"] = fr.de
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["tone"] = tone
     app.context_processor(lambda: {"navigation": navigation})

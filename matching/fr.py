@@ -38,6 +38,12 @@ def pct(ratio: float, decimals: int = 1) -> str:
     return f"{number(ratio * 100, decimals)}{NBSP}%"
 
 
+def de(name: str) -> str:
+    """The preposition "de" before a name, elided before a vowel: "d'Orléans Métropole",
+    "de Tours Métropole" (an h is left alone: whether it is mute depends on the word)."""
+    return f"d’{name}" if name[:1].lower() in "aâàeéèêëiîïoôuùûüyœ" else f"de {name}"
+
+
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """Count and noun: "1 offre", "3 offres"."""
     word = singular if count == 1 else (plural_form or singular + "s")

@@ -300,7 +300,7 @@ def test_the_public_grid_reads_on_a_phone_without_signing_in(browser, server, ax
     page = context.new_page()
     try:
         page.goto(path)
-        assert "La grille de cotation de Orléans Métropole" in page.inner_text("h1")
+        assert "La grille de cotation d’Orléans Métropole" in page.inner_text("h1")
         assert violations(page, axe_source) == []
         assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     finally:

@@ -146,7 +146,7 @@ def test_the_grid_is_public_without_signing_in(client, db_session, orleans):
 
     assert response.status_code == 200
     page = text(response)
-    assert "La grille de cotation de Orléans Métropole" in page
+    assert "La grille de cotation d’Orléans Métropole" in page
     assert "Ménage reconnu prioritaire et urgent (DALO) +500 pts" in page
     assert "Mobilité professionnelle ou rapprochement du travail" in page
     assert "Compte seulement si le justificatif est vérifié" in page

@@ -54,3 +54,11 @@ def test_a_datetime_is_shown_as_its_date_and_an_unknown_style_is_refused():
     assert fr.day(datetime(2026, 2, 1, 23, 59)) == "1 février 2026"
     with pytest.raises(ValueError):
         fr.day(date(2026, 2, 1), "iso")
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Orléans Métropole", "d’Orléans Métropole"), ("Angers Loire Métropole", "d’Angers Loire Métropole"),
+    ("Tours Métropole", "de Tours Métropole"), ("Eurométropole de Strasbourg", "d’Eurométropole de Strasbourg"),
+])
+def test_de_is_elided_before_a_vowel(name, expected):
+    assert fr.de(name) == expected
