@@ -358,7 +358,7 @@ def test_a_commune_of_another_territory_is_refused(client, db_session, territory
 
     page = response.get_data(as_text=True)
     assert field_message(page, "communes-1") == (
-        "La commune Montargis (45208) n'est pas sur le territoire de Orléans Métropole. "
+        "La commune Montargis (45208) n'est pas sur le territoire d’Orléans Métropole. "
         "Choisissez une commune de ce territoire."
     )
     assert demande_count(db_session) == 0

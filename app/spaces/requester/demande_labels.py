@@ -37,7 +37,7 @@ MSG_UNKNOWN_COMMUNE = (
     "Commune inconnue : {code}. Indiquez un code INSEE à 5 chiffres d'une commune du territoire."
 )
 MSG_OUTSIDE_TERRITORY = (
-    "La commune {name} ({code}) n'est pas sur le territoire de {epci}. "
+    "La commune {name} ({code}) n'est pas sur le territoire {de_epci}. "
     "Choisissez une commune de ce territoire."
 )
 MSG_DUPLICATE_COMMUNE = "La commune {name} ({code}) est déjà indiquée dans un choix précédent."

@@ -51,7 +51,7 @@ from app.spaces.requester.demande_labels import (
     ROLE_LABELS,
 )
 from app.territoire.queries import CommuneInfo
-from matching import enums
+from matching import enums, fr
 
 # Far above any household eligible to social housing: a larger figure is a typing mistake.
 MAX_YEARLY_INCOME = 1_000_000
@@ -309,7 +309,7 @@ class WishesSection:
                 message = MSG_DUPLICATE_COMMUNE.format(name=commune.name, code=code)
             elif restricted and commune.epci_id != epci_id:
                 message = MSG_OUTSIDE_TERRITORY.format(
-                    name=commune.name, code=code, epci=self.selected_epci_name()
+                    name=commune.name, code=code, de_epci=fr.de(self.selected_epci_name())
                 )
             else:
                 message = None
