@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, TextClause, TypeDecorator, text
+from sqlalchemy import CheckConstraint, DateTime, Index, TextClause, TypeDecorator, text
 
 
 def utcnow() -> datetime:
@@ -42,6 +42,13 @@ def in_values(column: str, values: Iterable[str]) -> TextClause:
     """``column IN (...)`` as a predicate for partial indexes (``postgresql_where=``,
     ``sqlite_where=``), built from the status constants."""
     return text(f"{column} IN {sql_list(values)}")
+
+
+def unique_where(name: str, *columns: str, where: str | TextClause) -> Index:
+    """A partial unique index, the same predicate on PostgreSQL and SQLite ("one active
+    allocation per logement": ``unique_where(name, "logement_id", where=in_values(...))``)."""
+    predicate = text(where) if isinstance(where, str) else where
+    return Index(name, *columns, unique=True, sqlite_where=predicate, postgresql_where=predicate)
 
 
 def enum_check(column: str, values: Iterable[str], name: str | None = None) -> CheckConstraint:

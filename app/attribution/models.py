@@ -9,18 +9,16 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
-    Index,
     Integer,
     Numeric,
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organisation
-from app.columns import UTCDateTime, enum_check, in_values, sql_list, utcnow
+from app.columns import UTCDateTime, enum_check, in_values, sql_list, unique_where, utcnow
 from app.demandes.models import Demande
 from app.extensions import db
 from app.flux.models import Offre
@@ -203,13 +201,8 @@ class CalDecision(db.Model):
     __table_args__ = (
         # One first decision per candidate and session; a correction supersedes it (a further
         # row naming it), never an edit: the migration refuses UPDATE and DELETE on the table.
-        Index(
-            "uq_cal_decisions_first",
-            "session_id", "offre_id", "demande_id",
-            unique=True,
-            sqlite_where=text("supersedes_id IS NULL"),
-            postgresql_where=text("supersedes_id IS NULL"),
-        ),
+        unique_where("uq_cal_decisions_first", "session_id", "offre_id", "demande_id",
+                     where="supersedes_id IS NULL"),
         enum_check("decision", CAL_DECISIONS),
         CheckConstraint(
             "decision <> 'attribution_rang' OR rank IS NOT NULL", name="ranked_has_rank"
@@ -255,13 +248,8 @@ class Attribution(db.Model):
         enum_check("status", ATTRIBUTION_STATUSES),
         CheckConstraint("answer_due_on >= proposed_on", name="answer_after_proposal"),
         # At most one active allocation per logement: two concurrent ones cannot both commit.
-        Index(
-            "uq_attributions_logement_active",
-            "logement_id",
-            unique=True,
-            sqlite_where=in_values("status", ACTIVE_ATTRIBUTION_STATUSES),
-            postgresql_where=in_values("status", ACTIVE_ATTRIBUTION_STATUSES),
-        ),
+        unique_where("uq_attributions_logement_active", "logement_id",
+                     where=in_values("status", ACTIVE_ATTRIBUTION_STATUSES)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

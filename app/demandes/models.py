@@ -18,11 +18,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy import text as text_clause
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organisation
-from app.columns import UTCDateTime, enum_check, in_values, utcnow
+from app.columns import UTCDateTime, enum_check, in_values, unique_where, utcnow
 from app.extensions import db
 from matching import enums
 
@@ -61,14 +60,8 @@ class Demande(db.Model):
         ),
         CheckConstraint("renewed_on IS NULL OR renewed_on >= filed_on", name="renewed_after_filed"),
         # At most one active demande per requester and territory.
-        Index(
-            "uq_demandes_requester_epci_active",
-            "requester_id",
-            "epci_id",
-            unique=True,
-            sqlite_where=in_values("status", ACTIVE_DEMANDE_STATUSES),
-            postgresql_where=in_values("status", ACTIVE_DEMANDE_STATUSES),
-        ),
+        unique_where("uq_demandes_requester_epci_active", "requester_id", "epci_id",
+                     where=in_values("status", ACTIVE_DEMANDE_STATUSES)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -271,9 +264,8 @@ class DemandeDraft(db.Model):
     __table_args__ = (
         UniqueConstraint("demande_id"),
         # One draft of a new demande per requester.
-        Index("uq_demande_drafts_requester_new", "requester_id", unique=True,
-              sqlite_where=text_clause("demande_id IS NULL"),
-              postgresql_where=text_clause("demande_id IS NULL")),
+        unique_where("uq_demande_drafts_requester_new", "requester_id",
+                     where="demande_id IS NULL"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

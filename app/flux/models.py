@@ -10,7 +10,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
-    Index,
     Integer,
     Numeric,
     String,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organisation
-from app.columns import UTCDateTime, enum_check, in_values, utcnow
+from app.columns import UTCDateTime, enum_check, in_values, unique_where, utcnow
 from app.extensions import db
 from app.patrimoine.models import Logement
 from matching import enums
@@ -130,13 +129,8 @@ class Offre(db.Model):
             name="oriented_has_reservataire",
         ),
         # One open offer per logement at a time.
-        Index(
-            "uq_offres_logement_open",
-            "logement_id",
-            unique=True,
-            sqlite_where=in_values("flux_status", OPEN_FLUX_STATUSES),
-            postgresql_where=in_values("flux_status", OPEN_FLUX_STATUSES),
-        ),
+        unique_where("uq_offres_logement_open", "logement_id",
+                     where=in_values("flux_status", OPEN_FLUX_STATUSES)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

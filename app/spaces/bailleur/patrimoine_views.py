@@ -71,10 +71,7 @@ def logement_edit(logement_id: int):
                 update_logement(logement, values, expected_version=form.expected_version())
             except EditConflict as exc:
                 conflict = _conflict_values(form, exc.logement)
-                form.form_errors.append(str(exc))
-                # Saving again now overwrites knowingly: the form carries the current version.
-                form.version.raw_data = None
-                form.version.data = str(exc.logement.version)
+                _show_conflict(form, exc)
             except PatrimoineError as exc:
                 _refuse(form, exc)
             else:
@@ -83,6 +80,14 @@ def logement_edit(logement_id: int):
     status = 422 if form.errors else 200
     return render_template("bailleur/logement_form.html", form=form, logement=logement,
                            conflict=conflict), status
+
+
+def _show_conflict(form, exc: EditConflict) -> None:
+    """Someone saved the logement first: say so; saving again now overwrites knowingly, since
+    the form carries the version just read."""
+    form.form_errors.append(str(exc))
+    form.version.raw_data = None
+    form.version.data = str(exc.logement.version)
 
 
 @bp.route("/logements/<int:logement_id>/sortie", methods=["GET", "POST"])
@@ -96,9 +101,7 @@ def logement_retire(logement_id: int):
             retire_logement(logement, reason=form.reason.data, on=form.retired_on.data,
                             expected_version=form.expected_version())
         except EditConflict as exc:
-            form.form_errors.append(str(exc))
-            form.version.raw_data = None
-            form.version.data = str(exc.logement.version)
+            _show_conflict(form, exc)
         except PatrimoineError as exc:
             _refuse(form, exc)
         else:
@@ -121,9 +124,7 @@ def logement_exclude(logement_id: int):
             exclude_logement(logement, reason=form.reason.data or None,
                              expected_version=form.expected_version())
         except EditConflict as exc:
-            form.form_errors.append(str(exc))
-            form.version.raw_data = None
-            form.version.data = str(exc.logement.version)
+            _show_conflict(form, exc)
         except PatrimoineError as exc:
             _refuse(form, exc)
         else:
