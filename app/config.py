@@ -84,6 +84,9 @@ class Config:
     LOGIN_WINDOW_SECONDS = FromEnv("LOGIN_WINDOW_SECONDS", 15 * 60, int)
     # Retention of personal data of closed demandes (months) before purge.
     RETENTION_MONTHS = FromEnv("RETENTION_MONTHS", 24, int)
+    # Stored cotation runs older than this (days) are deleted by `flask cotation prune`, except
+    # the latest run of each EPCI: a year of history and the month before it.
+    COTATION_HISTORY_DAYS = FromEnv("COTATION_HISTORY_DAYS", 400, int)
     PLATFORM_TODAY = FromEnv("PLATFORM_TODAY", None, empty_is_unset=True)  # ISO date; demos
     # Largest request body (413 beyond). The forms need a few kB; 12 MB leaves room for the
     # supporting documents a requester will upload (a few scanned pages).

@@ -12,7 +12,7 @@ from app.attribution.models import (
     ProposalCandidate,
 )
 from app.audit.models import AuditEvent
-from app.cotation.models import CotationScore
+from app.cotation.models import CotationRun, CotationScore
 from app.demandes.models import (
     Demande,
     DemandeDraft,
@@ -33,7 +33,7 @@ from app.territoire.models import Commune
 
 __all__ = [
     "Attribution", "AuditEvent", "Bail", "CalDecision", "CalSession", "Candidature", "Commune",
-    "Convention", "CotationScore", "Demande", "DemandeReason", "Designation", "Employment",
+    "Convention", "CotationRun", "CotationScore", "Demande", "DemandeReason", "Designation", "Employment",
     "FluxEvent", "HouseholdMember", "Logement", "LoginAttempt", "Membership", "Offre",
     "Organisation", "PriorityCriterion", "Programme", "Proposal", "ProposalCandidate", "Refusal",
     "User", "Verification", "WishedCommune", "WishedTypology",

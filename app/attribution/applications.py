@@ -32,7 +32,7 @@ from app.attribution.models import (
     ProposalCandidate,
 )
 from app.columns import utcnow
-from app.cotation.models import CotationScore
+from app.cotation.queries import latest_scores
 from app.demandes.models import Demande
 from app.extensions import db
 from app.flux.models import Offre
@@ -143,21 +143,6 @@ BANDS = (  # (highest rank in the band, band): three candidates go before the CA
     (6, "moyenne", "moyenne"),
     (None, "faible", "faible"),
 )
-
-
-def latest_scores(demande_ids: list[int]) -> dict[int, float]:
-    """The latest stored EPCI cotation of each demande."""
-    if not demande_ids:
-        return {}
-    latest = (select(CotationScore.demande_id, func.max(CotationScore.computed_on).label("on"))
-              .where(CotationScore.demande_id.in_(demande_ids))
-              .group_by(CotationScore.demande_id).subquery())
-    rows = db.session.execute(
-        select(CotationScore.demande_id, func.max(CotationScore.score))
-        .join(latest, (latest.c.demande_id == CotationScore.demande_id)
-              & (latest.c.on == CotationScore.computed_on))
-        .group_by(CotationScore.demande_id))
-    return {d: float(s) for d, s in rows}
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
-"""``flask cotation recompute``: score and store every active demande, EPCI by EPCI."""
+"""``flask cotation recompute``: score and store every active demande, EPCI by EPCI;
+``flask cotation prune``: delete the runs older than the history kept."""
 
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, timedelta
 
 import click
 from flask.cli import AppGroup
@@ -18,9 +19,10 @@ cotation_cli = AppGroup("cotation", help="Cotation de la demande.")
 @click.option("--grid", "grid_ref", default=None,
               help="Grille (identifiant prédéfini ou fichier) ; défaut : celle du territoire.")
 def recompute_command(epci_slug: str | None, day: str | None, grid_ref: str | None) -> None:
-    """Calcule et enregistre la cotation de chaque demande active (une ligne par demande,
-    avec la grille, sa version et la date)."""
+    """Calcule et enregistre la cotation de chaque demande active (un calcul par EPCI avec la
+    grille, sa version et la date ; un score par demande)."""
     from app.clock import platform_today
+    from app.cotation.runs import sweep
     from app.cotation.services import epcis, recompute_epci
     from app.extensions import db
     from matching.grid import GridError, load_grid
@@ -42,6 +44,8 @@ def recompute_command(epci_slug: str | None, day: str | None, grid_ref: str | No
         for epci in territories:
             reports.append(recompute_epci(db.session, epci, on, grid, step=lambda _: bar.update(1)))
     db.session.commit()
+    sweep(db.session)  # the rows of the runs just replaced, in a short transaction of its own
+    db.session.commit()
     failed = False
     for r in reports:
         if r.error:
@@ -56,3 +60,29 @@ def recompute_command(epci_slug: str | None, day: str | None, grid_ref: str | No
     click.echo(f"Total : {sum(r.scored for r in reports)} demande(s) cotée(s).")
     if failed:
         raise SystemExit(1)
+
+
+@cotation_cli.command("prune")
+@click.option("--keep-days", type=click.IntRange(min=0), default=None,
+              help="Jours d'historique gardés (défaut : COTATION_HISTORY_DAYS).")
+@click.option("--today", default=None, help="Date du jour AAAA-MM-JJ (défaut : la plateforme).")
+def prune_command(keep_days: int | None, today: str | None) -> None:
+    """Supprime les calculs de cotation plus anciens que l'historique gardé (jamais le dernier
+    calcul d'un EPCI)."""
+    from flask import current_app
+
+    from app.clock import platform_today
+    from app.cotation.runs import prune, sweep
+    from app.extensions import db
+
+    try:
+        day = date.fromisoformat(today) if today else platform_today()
+    except ValueError:
+        raise click.BadParameter(f"date AAAA-MM-JJ invalide : {today!r}", param_hint="--today") from None
+    keep = current_app.config["COTATION_HISTORY_DAYS"] if keep_days is None else keep_days
+    removed = prune(db.session, day, keep)
+    db.session.commit()
+    sweep(db.session)
+    db.session.commit()
+    click.echo(f"{len(removed)} calcul(s) de cotation supprimé(s) (antérieurs au "
+               f"{(day - timedelta(days=keep)).isoformat()}, historique de {keep} jours).")

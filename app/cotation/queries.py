@@ -1,11 +1,12 @@
 """What the « ma cotation » pages and the public grid page show (reads only).
 
+- ``latest_scores``: the stored scores of demandes in the latest run of their EPCI.
 - ``public_grid``: an EPCI's grid, its criteria and their weights, in plain words.
 - ``ma_cotation``: one demande's score today by the explained engine (``matching.cotation`` on
   the record of ``app/adapters/records.py``), line by line, with its priority status, the
   score for each wished commune, the exact score after refusing an adapted offer, the
-  position among similar demandes (the territory's stored ``cotation_scores`` of the latest
-  computation, ``flask cotation recompute``) and the waiting time of similar demandes
+  position among similar demandes (the scores of the territory's latest stored run,
+  ``flask cotation recompute``) and the waiting time of similar demandes
   (``matching.similar``).
 
 The EPCI's cotation is not a réservataire's own ranking: the page names both and explains
@@ -23,6 +24,7 @@ from sqlalchemy import func, select
 from app.accounts.models import Organisation
 from app.adapters.records import demande_record
 from app.cotation.models import CotationScore
+from app.cotation.runs import latest_runs
 from app.cotation.services import NoGrid, epci_communes, grid_for_epci
 from app.demandes.models import Demande, WishedCommune, WishedTypology
 from app.extensions import db
@@ -136,20 +138,15 @@ def similar_position(demande: Demande, grid: Grid, score_now: float) -> Position
     first = next((w.commune_insee for w in demande.wished_communes if w.rank == 1), None)
     if first is None:
         return None
-    latest = db.session.scalar(
-        select(func.max(CotationScore.computed_on))
-        .join(Demande, Demande.id == CotationScore.demande_id)
-        .where(Demande.epci_id == demande.epci_id, CotationScore.grid_id == grid.id,
-               CotationScore.grid_version == grid.version))
-    if latest is None:
+    run = next(iter(latest_runs(db.session, [demande.epci_id], grid.id, grid.version)), None)
+    if run is None:
         return None
     rows = db.session.execute(
         select(Demande.id, Demande.filed_on, CotationScore.score)
         .join(CotationScore, CotationScore.demande_id == Demande.id)
         .join(WishedCommune, (WishedCommune.demande_id == Demande.id) & (WishedCommune.rank == 1))
-        .where(Demande.epci_id == demande.epci_id, Demande.status == "active",
-               WishedCommune.commune_insee == first, CotationScore.grid_id == grid.id,
-               CotationScore.grid_version == grid.version, CotationScore.computed_on == latest)
+        .where(CotationScore.run_id == run.id, Demande.epci_id == demande.epci_id,
+               Demande.status == "active", WishedCommune.commune_insee == first)
     ).all()
     ids = [r[0] for r in rows]
     typologies: dict[int, list[str]] = {i: [] for i in ids}
@@ -165,7 +162,24 @@ def similar_position(demande: Demande, grid: Grid, score_now: float) -> Position
     scores = np.array([s for _i, _f, s in similar] + [own], dtype=float)
     filed = np.array([f.toordinal() for _i, f, _s in similar] + [demande.filed_on.toordinal()])
     result = positions(np.zeros(len(scores), np.int64), scores, filed)
-    return Position(int(result.rank[-1]), int(result.count[-1]), latest)
+    return Position(int(result.rank[-1]), int(result.count[-1]), run.computed_on)
+
+
+def latest_scores(demande_ids: list[int]) -> dict[int, float]:
+    """The score of each demande in the latest stored run of its EPCI (absent if unscored)."""
+    out: dict[int, float] = {}
+    ids = sorted(set(demande_ids))
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        epci_ids = list(db.session.scalars(select(Demande.epci_id).distinct()
+                                           .where(Demande.id.in_(chunk))))
+        runs = [run.id for run in latest_runs(db.session, epci_ids)]
+        if not runs:
+            continue
+        out.update(db.session.execute(
+            select(CotationScore.demande_id, CotationScore.score)
+            .where(CotationScore.run_id.in_(runs), CotationScore.demande_id.in_(chunk))).all())
+    return {d: float(s) for d, s in out.items()}
 
 
 def similar_waiting_time(demande: Demande, on: date) -> WaitingTime | None:

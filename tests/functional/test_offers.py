@@ -265,17 +265,14 @@ def test_another_requesters_application_is_a_404(client, requester, territory):
 
 def test_the_rank_follows_the_applications(requester, territory):
     from app.attribution.applications import chances
-    from app.cotation.models import CotationScore
+    from app.cotation.runs import store_run
 
     target = territory.eligible[0]
-    rival = DemandeFactory(wishes=[territory.orleans])
-    db.session.add_all([
-        CotationScore(demande_id=territory.demande.id, grid_id="g", grid_version="1",
-                      computed_on=TODAY, score=40),
-        CotationScore(demande_id=rival.id, grid_id="g", grid_version="1", computed_on=TODAY,
-                      score=55),
-        Candidature(offre_id=target.id, demande_id=rival.id, status="deposee"),
-    ])
+    rival = DemandeFactory(wishes=[territory.orleans], epci=territory.demande.epci)
+    db.session.add(Candidature(offre_id=target.id, demande_id=rival.id, status="deposee"))
+    db.session.flush()
+    store_run(db.session, rival.epci_id, "g", "1", TODAY, [territory.demande.id, rival.id],
+              [40, 55], [False, False])
     db.session.commit()
     seen = chances(target, territory.demande)
     assert (seen.rank, seen.applicants, seen.band) == (2, 2, "forte")

@@ -14,9 +14,10 @@ from sqlalchemy import select
 from app.adapters.records import demande_record
 from app.adapters.rows import demande_rows, insert_rows, new_rows
 from app.cotation.columns import load_table
+from app.cotation.runs import sweep
 from app.cotation.services import NoGrid, grid_for_epci, recompute
 from app.extensions import db
-from app.models import Commune, CotationScore, Demande, Organisation
+from app.models import Commune, CotationRun, CotationScore, Demande, Organisation
 from matching.batch import DemandeTable, cotation_batch
 from matching.cotation import GridNotApplicable, cotation
 from matching.grid import load_grid
@@ -88,10 +89,11 @@ def _explained(epci: Organisation, grid, on: date) -> dict[int, tuple[float, boo
 
 
 def _stored(epci: Organisation, on: date) -> dict[int, tuple[float, bool]]:
+    """The scores of the EPCI's run of that date (read through the run, as the app does)."""
     rows = db.session.execute(
         select(CotationScore.demande_id, CotationScore.score, CotationScore.is_priority)
-        .join(Demande, Demande.id == CotationScore.demande_id)
-        .where(Demande.epci_id == epci.id, CotationScore.computed_on == on))
+        .join(CotationRun, CotationRun.id == CotationScore.run_id)
+        .where(CotationRun.epci_id == epci.id, CotationRun.computed_on == on))
     return {i: (s, p) for i, s, p in rows}
 
 
@@ -121,9 +123,19 @@ def test_recompute_stores_exactly_the_explained_scores_with_grid_version_and_dat
         expected = _explained(epci, grid, ON)
         assert _stored(epci, ON) == expected
         assert any(p for _, p in expected.values()) or grid is STRASBOURG
-    versions = set(db.session.execute(select(CotationScore.grid_id, CotationScore.grid_version,
-                                             CotationScore.computed_on)))
-    assert versions == {(STRASBOURG.id, STRASBOURG.version, ON), (ORLEANS.id, ORLEANS.version, ON)}
+    runs = set(db.session.execute(select(CotationRun.epci_id, CotationRun.grid_id,
+                                         CotationRun.grid_version, CotationRun.computed_on,
+                                         CotationRun.scored, CotationRun.not_applicable)))
+    assert runs == {(ems.id, STRASBOURG.id, STRASBOURG.version, ON, 110, 0),
+                    (orl.id, ORLEANS.id, ORLEANS.version, ON, 80, 0)}
+    # every stored score names an active demande of its run's EPCI (no foreign key: the writer)
+    strays = db.session.scalar(
+        select(db.func.count()).select_from(CotationScore)
+        .join(CotationRun, CotationRun.id == CotationScore.run_id)
+        .outerjoin(Demande, (Demande.id == CotationScore.demande_id)
+                   & (Demande.epci_id == CotationRun.epci_id) & (Demande.status == "active"))
+        .where(Demande.id.is_(None)))
+    assert strays == 0
 
 
 def test_another_date_keeps_history_and_the_same_date_replaces_its_rows(territories):
@@ -131,10 +143,22 @@ def test_another_date_keeps_history_and_the_same_date_replaces_its_rows(territor
     later = date(2026, 9, 1)
     recompute(db.session, ON, "eurometropole-strasbourg")
     recompute(db.session, later, "eurometropole-strasbourg")
+    first = db.session.scalar(select(CotationRun.id).where(CotationRun.computed_on == later))
     recompute(db.session, later, "eurometropole-strasbourg")  # same day again: replaced
     assert _stored(ems, ON) == _explained(ems, STRASBOURG, ON)
     assert _stored(ems, later) == _explained(ems, STRASBOURG, later)
+    assert db.session.scalar(select(db.func.count()).select_from(CotationRun)) == 2
+    assert db.session.get(CotationRun, first) is None
+    # the replaced run's rows wait for the sweep, unread (every read goes through a run)
+    assert _rows_of_run(first) == 110
+    assert sweep(db.session) == 1 and _rows_of_run(first) == 0
     assert db.session.scalar(select(db.func.count()).select_from(CotationScore)) == 220
+    assert sweep(db.session) == 0
+
+
+def _rows_of_run(run_id: int) -> int:
+    return db.session.scalar(select(db.func.count()).select_from(CotationScore)
+                             .where(CotationScore.run_id == run_id))
 
 
 def test_a_mutations_only_grid_stores_nothing_for_other_demandes(territories):

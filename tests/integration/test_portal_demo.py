@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.accounts.models import User
-from app.cotation.models import CotationScore
+from app.cotation.models import CotationRun, CotationScore
 from app.demandes.models import Demande, Document, Verification
 from app.demandes.renewal import renewal_state
 from app.demo import generate
@@ -31,7 +31,8 @@ def test_the_demo_requester_has_documents_a_reminder_and_stored_scores(app, db_s
     assert len(keys) == 3 and all((tmp_path / k[:2] / k).is_file() for k in keys)
     state = renewal_state(demande, generate.DEFAULT_ON)
     assert state.due and state.days_left == 20
-    assert db_session.scalar(select(func.count()).select_from(CotationScore).where(
-        CotationScore.demande_id == demande.id, CotationScore.computed_on == generate.DEFAULT_ON)
-    ) == 1
+    assert db_session.scalar(select(func.count()).select_from(CotationScore).join(
+        CotationRun, CotationRun.id == CotationScore.run_id).where(
+        CotationScore.demande_id == demande.id, CotationRun.epci_id == demande.epci_id,
+        CotationRun.computed_on == generate.DEFAULT_ON)) == 1
     assert any(line.startswith("  portail demandeur : demande") for line in lines)
