@@ -1,12 +1,13 @@
 -- The Strasbourg grid (matching/grids/eurometropole-strasbourg.yaml) as one set-based SQL
 -- statement over the application's tables: what a territory's IT team would write instead of
--- running the engine. PostgreSQL; parameters %(epci)s (organisation id) and %(on)s (date).
+-- running the engine. PostgreSQL; parameters %(epci)s (organisation id), %(on)s (date) and
+-- %(run)s (the cotation run); {partition} is the run's own table, created before and
+-- indexed and attached after by the same code as the engine's (app/cotation/runs.py).
 -- Same rules as the engine: seniority in whole months from filing, reset at the last refusal;
 -- coefficients 1.3 (mobility 1.8 / 1.3 / 1.0 by the first wished commune), each counted
 -- unless one of its verification keys is rejected; score = base x (1 + sum(coef - 1)) rounded
 -- to the cent; priority = DALO or any L.441-1 criterion. First choice only.
-INSERT INTO cotation_scores (demande_id, grid_id, grid_version, computed_on, score, is_priority,
-                             details)
+INSERT INTO {partition} (run_id, demande_id, score, is_priority)
 WITH d AS (
     SELECT * FROM demandes WHERE epci_id = %(epci)s AND status = 'active'
 ), members AS (
@@ -118,6 +119,5 @@ WITH d AS (
                     THEN 1.3::float8 - 1.0 ELSE 0.0 END AS acc
     FROM facts
 )
-SELECT id, 'eurometropole-strasbourg', '2021-seed', %(on)s::date,
-       floor(base * (1.0 + acc) * 100.0 + 0.5) / 100.0, priority, '{}'
+SELECT %(run)s, id, floor(base * (1.0 + acc) * 100.0 + 0.5) / 100.0, priority
 FROM scored
