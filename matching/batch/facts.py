@@ -32,15 +32,30 @@ def ages_on(birth: np.ndarray, on: date) -> np.ndarray:
     return on.year - by - ((on.month < bm) | ((on.month == bm) & (on.day < bd)))
 
 
+def younger_than(birth: np.ndarray, on: date, years: int) -> np.ndarray:
+    """``facts.age_on(birth, on) < years`` for each date (False where NaT), by one comparison
+    of dates: born after the last day ``years`` years before ``on`` on which one had turned
+    ``years`` — (on.year - years, on.month, on.day), or 28 February when that is a 29th that
+    year lacks. No calendar split of each birth date."""
+    year = on.year - years
+    day = on.day
+    while True:
+        try:
+            threshold = date(year, on.month, day)
+            break
+        except ValueError:  # 29 February of a common year
+            day -= 1
+    return birth > np.datetime64(threshold, "D")  # NaT compares False
+
+
 def consumption_units_table(t: DemandeTable, on: date) -> np.ndarray:
     """Vectorised ``facts.consumption_units``, accumulated member by member in the same order."""
-    ages = ages_on(t.member_birth, on)
-    known = ~np.isnat(t.member_birth)
+    children = younger_than(t.member_birth, on, UC_CHILD_AGE)
     units = np.zeros(len(t))
     first = np.ones(len(t), bool)
     for j in range(t.member_birth.shape[1]):
         valid = j < t.n_members
-        child = valid & known[:, j] & (ages[:, j] < UC_CHILD_AGE)
+        child = valid & children[:, j]
         take_first = valid & first & ~child
         add = np.where(take_first, UC_FIRST_ADULT, np.where(child, UC_CHILD, UC_OTHER_ADULT))
         units = np.where(valid, units + add, units)

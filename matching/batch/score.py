@@ -20,7 +20,7 @@ from .. import enums
 from ..cotation import MAJORITY_AGE
 from ..grid import AllOf, Always, AnyOf, Compare, Condition, Criterion, Effect, Grid, NotOf
 from ..grid_registry import PORTEE_MOBILITE, VERIFIED_PREFIX, lookup
-from .facts import ages_on, consumption_units_table, months_between
+from .facts import ages_on, consumption_units_table, months_between, younger_than
 from .table import NAT, VERIFICATION_CODES, DemandeTable, bits
 
 
@@ -133,7 +133,7 @@ class _Env:
         if name == "nombre_personnes_a_charge":
             return (valid & t.member_dependent).sum(axis=1).astype(np.float64)
         if name == "nombre_enfants_mineurs":
-            minor = valid & ~np.isnat(t.member_birth) & (ages_on(t.member_birth, on) < MAJORITY_AGE)
+            minor = valid & younger_than(t.member_birth, on, MAJORITY_AGE)
             return minor.sum(axis=1).astype(np.float64)
         if name == "menage_avec_handicap":
             return (valid & t.member_disability).any(axis=1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pytest
@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matching.batch import DemandeTable, cotation_batch, months_between
+from matching.batch.facts import younger_than
 from matching.cotation import cotation
-from matching.facts import seniority_months
+from matching.facts import age_on, seniority_months
 from matching.grid import load_grid, parse_grid
 from matching.grid_registry import FACTS, FIELDS
 from tests.support.synthetic import synthetic_table
@@ -126,6 +127,24 @@ def test_applies_to_mutations_masks_other_rows():
        on=st.dates(min_value=date(2000, 1, 1), max_value=date(2031, 1, 1)))
 def test_property_months_between_matches_facts(start, on):
     assert months_between(np.array([np.datetime64(start, "D")]), on)[0] == seniority_months(start, on)
+
+
+@settings(max_examples=200, deadline=None)
+@given(birth=st.dates(min_value=date(1900, 1, 1), max_value=date(2031, 1, 1)),
+       on=st.dates(min_value=date(2000, 1, 1), max_value=date(2031, 1, 1)),
+       years=st.integers(min_value=0, max_value=100))
+def test_property_younger_than_matches_facts(birth, on, years):
+    got = younger_than(np.array([np.datetime64(birth, "D"), np.datetime64("NaT")]), on, years)
+    assert got.tolist() == [age_on(birth, on) < years, False]
+
+
+@pytest.mark.parametrize("on", [date(2028, 2, 29), date(2024, 2, 29), date(2026, 3, 1)])
+def test_younger_than_around_29_february(on):
+    """Every birth date of the threshold's neighbourhood, leap years and common ones."""
+    for years in (14, 18, 4):
+        births = [date(on.year - years, 2, 20) + timedelta(days=k) for k in range(15)]
+        got = younger_than(np.array(births, dtype="datetime64[D]"), on, years)
+        assert got.tolist() == [age_on(b, on) < years for b in births]
 
 
 def test_synthetic_generator_is_reproducible():
