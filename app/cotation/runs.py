@@ -4,7 +4,8 @@
   scores, in the caller's transaction. PostgreSQL: the scores go into a new table by one
   binary ``COPY`` built by numpy, its primary key is built once the rows are in (one sorted
   build instead of a million index insertions), a ``CHECK (run_id = …)`` lets PostgreSQL
-  attach it as the run's partition without scanning it. SQLite: one ``executemany``.
+  attach it as the run's partition without scanning it. SQLite: one ``executemany`` of the
+  driver over plain tuples.
 - The run being replaced is deleted, not its rows: they are left to ``sweep``, which the
   command lines call after their commit. On PostgreSQL, dropping a partition locks the whole
   ``cotation_scores`` table, readers included; doing it in a short transaction of its own
@@ -69,11 +70,12 @@ def store_run(session: Session, epci_id: int, grid_id: str, grid_version: str, o
     session.flush()
     if _postgresql(session):
         _copy_partition(session, run.id, demande_ids, cents, priority)
-    elif len(demande_ids):
-        session.execute(CotationScore.__table__.insert(), [
-            {"run_id": run.id, "demande_id": i, "score": c / 100, "is_priority": p}
-            for i, c, p in zip(demande_ids.tolist(), cents.tolist(), priority.tolist(),
-                               strict=True)])
+    elif len(demande_ids):  # SQLite: the driver's executemany over tuples, no object per row
+        session.connection().connection.driver_connection.executemany(
+            "INSERT INTO cotation_scores (run_id, demande_id, score, is_priority) "
+            "VALUES (?, ?, ?, ?)",
+            zip([run.id] * len(demande_ids), demande_ids.tolist(), (cents / 100).tolist(),
+                priority.astype(np.int64).tolist(), strict=True))
     return run
 
 
