@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session
 
 from app.cotation.models import PARTITION_PREFIX, CotationRun, CotationScore
 
-_PG_EPOCH = date(2000, 1, 1)
 MAX_CENTS = 10**10  # numeric(10, 2)
 
 
@@ -105,9 +104,11 @@ def create_partition(session: Session, run_id: int) -> str:
     """PostgreSQL: the run's own table, not yet attached nor indexed (filled next); its name.
 
     The CHECK constraint lets ``attach_partition`` skip the scan that proves every row
-    belongs to the run."""
+    belongs to the run. The run id was just drawn: a table already bearing its name can only
+    be a leftover of a deleted run (ids restarted by hand), and is dropped."""
     name = partition_name(run_id)
     conn = session.connection()
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
     conn.exec_driver_sql(f"CREATE TABLE {name} (LIKE cotation_scores INCLUDING DEFAULTS)")
     conn.exec_driver_sql(f"ALTER TABLE {name} ADD CONSTRAINT ck_{name} "
                          f"CHECK (run_id = {int(run_id)})")
@@ -178,7 +179,7 @@ def prune(session: Session, today: date, keep_days: int) -> list[CotationRun]:
     """Delete the runs computed more than ``keep_days`` days before ``today``, except the
     latest run of each EPCI; their rows go at the next ``sweep``."""
     if keep_days < 0:
-        raise ValueError("keep_days must be positive")
+        raise ValueError("keep_days must not be negative")
     cutoff = today - timedelta(days=keep_days)
     latest = {run.epci_id: run.id for run in latest_runs(session)}
     old = [run for run in session.scalars(
