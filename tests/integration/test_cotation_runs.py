@@ -140,3 +140,27 @@ def test_postgresql_writes_each_run_as_an_attached_indexed_partition(two_epcis):
         "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
         "WHERE i.inhparent = 'cotation_scores'::regclass").scalars().all()
     assert left == [partition_name(again.id)]
+
+
+def test_postgresql_readers_are_not_blocked_by_a_recompute_only_by_the_sweep(two_epcis):
+    """Writing a run (create, COPY, attach) leaves readers of ``cotation_scores`` alone until
+    the commit; dropping a replaced run's partition does not, hence the sweep in a short
+    transaction of its own, after the recompute's commit."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("table locks of partitions: PostgreSQL only")
+    from sqlalchemy.exc import OperationalError
+
+    a, _, da, _ = two_epcis
+
+    def read_from_another_connection() -> int:
+        with db.engine.connect() as other:
+            other.exec_driver_sql("SET lock_timeout = '300ms'")
+            return other.exec_driver_sql("SELECT count(*) FROM cotation_scores").scalar_one()
+
+    before = read_from_another_connection()
+    store_run(db.session, a.id, "g", "1", ON, [d.id for d in da], [1.0, 2.0, 3.0], [False] * 3)
+    store_run(db.session, a.id, "g", "1", ON, [da[0].id], [4.0], [False])  # replaces it
+    assert read_from_another_connection() == before  # not blocked; sees nothing uncommitted
+    sweep(db.session)  # drops the replaced run's partition: an exclusive lock until commit
+    with pytest.raises(OperationalError, match="lock timeout"):
+        read_from_another_connection()
