@@ -1,13 +1,36 @@
 """Demandes of a territory, from the database straight into the engine's columns.
 
 ``load_table`` builds a ``matching.batch.DemandeTable`` with one query per table (demandes,
-then each child table) and no Python object per demande. On PostgreSQL each query comes back
-as one row of binary arrays (``array_send(array_agg(column))``): NULLs are replaced by
-sentinels in the SQL, so every element has the same width and numpy reads a column as one
-structured array. SQLite answers the same queries through ``fetchall``, turned column by
-column into arrays. Child rows find their demande by its database id (a lookup array, or
-``searchsorted`` when ids are sparse) and their slot (member, wish, refusal) from their
-position, rank or order of arrival.
+then each child table) and no Python object per demande. A query names its fields: an
+integer, a number (float64, NaN when NULL) or the code of a text in a vocabulary (-1 when
+NULL or absent).
+
+PostgreSQL answers each query with one row: ``string_agg`` of every row's fields packed into
+a few ``int8`` (``int8send``), which numpy reads as one array of words and unpacks with
+shifts and masks (the row's ``count(*)`` checks the length). A field takes the bits its range
+needs: dates are days since 1970-01-01 (a sentinel when NULL); a child row's demande is its
+id minus the lowest id loaded; positions are clamped to a byte, and a query whose clamped
+field reaches a bound is read again at full width; numbers are integers scaled by their
+``numeric`` scale (from the catalogue: cents for ``numeric(12, 2)``; a float8 when the type
+has no precision), divided in numpy, which gives the double of PostgreSQL's own cast (both
+are the correctly rounded value of the decimal); texts are ``hashtextextended`` masked to the
+fewest bits that keep their vocabulary's values apart. Those codes rely on the database's
+constraints to keep every value in its vocabulary (CHECK of the enums of ``matching.enums``,
+the foreign key to ``communes``, the verification keys the query filters on): a value outside
+would read as -1 or as the vocabulary's value sharing its masked hash.
+
+When the session's transaction has written nothing, the queries run on two other connections
+of the engine, from two threads (two server processes), both in the session's snapshot
+(``pg_export_snapshot``): they read what one query would. Otherwise (an imported snapshot
+does not see the exporter's uncommitted rows) they run one after the other on the session's
+connection. SQLite answers the same fields as plain columns (``fetchall``).
+
+Each child table then becomes its columns as soon as it and the demandes are read (in the
+same threads, while the other connection still reads): a child row finds its demande by id (a
+lookup array, or ``searchsorted`` when ids are sparse), its slot (member, wish, refusal) from
+its position, rank or order of arrival. Child tables are filtered by the id range of the
+EPCI's demandes when they fill most of it (rows of other demandes are dropped here), by a
+semi-join otherwise.
 
 By default the table is the one ``DemandeTable.from_demandes`` would build from the records
 of ``app.adapters.records`` (a test checks that both score the same), except that ``ids``
@@ -19,8 +42,9 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -32,6 +56,8 @@ ACTIVE = "active"  # a brouillon is not filed yet: it has no cotation
 _NO_DAY = -(2**31)  # sentinel of a NULL date (days since 1970-01-01)
 _NO_COMMUNE = "00000"  # sentinel of a NULL commune (no INSEE code is 00000)
 _KEY = re.compile(r"^[a-z][a-z0-9_.]*$")
+_INT4 = (-(2**31), 2**31 - 1)
+_BYTE = (-1, 254)  # a clamped position: -1 and 254 mean "maybe beyond"
 
 # Column kinds: PostgreSQL binary width and numpy type of the value.
 _BINARY = {"i4": ">i4", "f8": ">f8", "bool": "?", "day": ">i4", "insee": "S5"}
@@ -125,14 +151,356 @@ def _pg_arrays(session: Session, sql: str, kinds: Sequence[tuple[str, str]]) -> 
     return out
 
 
+# --------------------------------------------------------------------------- fields
+
+
+@dataclass(frozen=True)
+class _Int:
+    """An integer, never NULL: ``sql`` (in the dialect) with ``lo <= value <= hi``.
+
+    ``clamped``: the range is what values usually are, not what they may be. PostgreSQL
+    clamps them into it; a value at either bound may have been clamped, and the query is then
+    read again with the full int4 range."""
+
+    name: str
+    sql: str
+    lo: int = _INT4[0]
+    hi: int = _INT4[1]
+    clamped: bool = False
+
+
+@dataclass(frozen=True)
+class _Number:
+    """A column as float64, NaN when NULL. On PostgreSQL ``value * 10**scale`` is an integer
+    in [lo, hi] (an integer column: scale 0; ``numeric(p, s)``: scale s, |·| < 10**p);
+    ``scale`` None: no such bound, the value travels as a float8. ``clamped``: as ``_Int``."""
+
+    name: str
+    col: str
+    scale: int | None = 0
+    lo: int = _INT4[0]
+    hi: int = _INT4[1]
+    clamped: bool = False
+
+
+@dataclass(frozen=True)
+class _Code:
+    """The index of a text column's value in ``vocabulary``: -1 when NULL or absent."""
+
+    name: str
+    col: str
+    vocabulary: tuple[str, ...]
+    nullable: bool = False
+
+
+_Field = _Int | _Number | _Code
+
+
+class _Hashes:
+    """PostgreSQL: a vocabulary's ``hashtextextended(value, 0)``, masked to the fewest bits
+    that keep its values apart, and the way back from a masked hash to the index."""
+
+    def __init__(self, hashes: np.ndarray):
+        hashes = hashes.astype(np.int64).view(np.uint64)
+        bits = 0
+        while len(np.unique(hashes & np.uint64((1 << bits) - 1))) < len(hashes):
+            bits += 1  # 64-bit hashes of distinct texts are distinct: this ends
+        self.mask = (1 << bits) - 1
+        masked = (hashes & np.uint64(self.mask)).astype(np.int64)
+        self.lut = None
+        if bits <= 20:  # one lookup array
+            self.lut = np.full(self.mask + 1, -1, np.int64)
+            self.lut[masked] = np.arange(len(masked))
+        self.order = np.argsort(masked)
+        self.sorted = masked[self.order]
+
+    def codes(self, masked: np.ndarray) -> np.ndarray:
+        if self.lut is not None:
+            return self.lut[masked]
+        if len(self.sorted) == 0:
+            return np.full(len(masked), -1, np.int64)
+        i = np.minimum(np.searchsorted(self.sorted, masked), len(self.sorted) - 1)
+        return np.where(self.sorted[i] == masked, self.order[i], -1)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """PostgreSQL: a field's bits in a packed row, ``(value - lo, + 1 if nullable) << shift``
+    in word ``word``; ``floating``: the word is the float8 ``expr``."""
+
+    field: _Field
+    expr: str
+    lo: int
+    width: int
+    nullable: bool
+    floating: bool = False
+    word: int = 0
+    shift: int = 0
+
+
+def _clamp(sql: str, lo: int, hi: int) -> str:
+    """``sql`` within [lo, hi] (NULL stays NULL)."""
+    return f"CASE WHEN {sql} < {lo} THEN {lo} WHEN {sql} > {hi} THEN {hi} ELSE {sql} END"
+
+
+def _part(f: _Field, hashes: dict[tuple[str, ...], _Hashes]) -> _Part:
+    if isinstance(f, _Int):
+        sql = _clamp(f.sql, f.lo, f.hi) if f.clamped else f.sql
+        return _Part(f, sql, f.lo, (f.hi - f.lo).bit_length(), False)
+    if isinstance(f, _Number):
+        if f.scale is None:
+            return _Part(f, f"COALESCE(CAST({f.col} AS float8), 'NaN'::float8)", 0, 64, False,
+                         floating=True)
+        expr = f"{f.col} * {10**f.scale}" if f.scale else f.col
+        if f.clamped:
+            expr = _clamp(expr, f.lo, f.hi)
+        return _Part(f, expr, f.lo, (f.hi - f.lo + 1).bit_length(), True)
+    h = hashes[f.vocabulary]
+    return _Part(f, f"hashtextextended({f.col}, 0) & {h.mask}", 0,
+                 (h.mask + f.nullable).bit_length(), f.nullable)
+
+
+class _Packed:
+    """A query's fields packed in int8 words (first fit, widest first), its SQL and decoder."""
+
+    def __init__(self, fields: Sequence[_Field], source: str, hashes: dict):
+        self.hashes, self.source = hashes, source
+        room: list[int] = []
+        self.parts: list[_Part] = []
+        for p in sorted((_part(f, hashes) for f in fields), key=lambda p: -p.width):
+            w = next((w for w, r in enumerate(room) if r >= p.width and not p.floating), None)
+            if w is None:
+                room.append(64)
+                w = len(room) - 1
+            room[w] -= p.width
+            self.parts.append(replace(p, word=w, shift=room[w]))
+        words = []
+        for w in range(len(room)):
+            mine = [p for p in self.parts if p.word == w]
+            if mine[0].floating:
+                words.append(f"float8send({mine[0].expr})")
+                continue
+            terms = []
+            for p in mine:
+                offset = p.nullable - p.lo
+                term = f"({p.expr})::int8" + (f" + {offset}" if offset else "")
+                if p.nullable:
+                    term = f"COALESCE({term}, 0)"
+                terms.append(f"(({term}) << {p.shift})" if p.shift else f"({term})")
+            words.append(f"int8send({' | '.join(terms)})")
+        self.words = len(room)
+        self.sql = f"SELECT string_agg({' || '.join(words)}, ''), count(*) {source}"
+
+    def decode(self, row: tuple) -> dict[str, np.ndarray]:
+        data, count = row
+        data = data or b""
+        if len(data) != 8 * self.words * count:
+            raise RuntimeError(f"ligne NULL ou de largeur inattendue : {self.source[:80]}")
+        words = np.frombuffer(data, ">u8").reshape(count, self.words)
+        out: dict[str, np.ndarray] = {}
+        for p in self.parts:
+            f, word = p.field, words[:, p.word]
+            if p.floating:
+                out[f.name] = word.view(">f8").astype(np.float64)
+                continue
+            e = word >> np.uint64(p.shift) if p.shift else word.astype(np.uint64)
+            if p.width < 64:
+                e &= np.uint64((1 << p.width) - 1)
+            e = e.view(np.int64)
+            if p.nullable:
+                null = e == 0
+            if p.lo - p.nullable:
+                e += p.lo - p.nullable
+            if isinstance(f, _Code):
+                e = self.hashes[f.vocabulary].codes(np.where(null, 0, e) if p.nullable else e)
+                if p.nullable:
+                    e[null] = -1
+            elif isinstance(f, _Number):
+                e = e.astype(np.float64)
+                if f.scale:
+                    e /= 10**f.scale
+                e[null] = np.nan
+            out[f.name] = e
+        return out
+
+
+@dataclass(frozen=True)
+class _Query:
+    """One query: its fields, then ``FROM … WHERE …``."""
+
+    fields: Sequence[_Field]
+    source: str
+
+    def sqlite_sql(self) -> str:
+        cols = []
+        for f in self.fields:
+            if isinstance(f, _Int):
+                cols.append(f.sql)
+            elif isinstance(f, _Number):
+                cols.append(f"CAST({f.col} AS REAL)")
+            else:
+                cols.append(f.col)
+        return f"SELECT {', '.join(cols)} {self.source}"
+
+    def sqlite_decode(self, rows: list[tuple]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        columns = zip(*rows, strict=True) if rows else [()] * len(self.fields)
+        for f, values in zip(self.fields, columns, strict=True):
+            if isinstance(f, _Int):
+                out[f.name] = np.array(values, dtype=np.int64)
+            elif isinstance(f, _Number):
+                out[f.name] = np.array(values, dtype=np.float64)
+            else:
+                index = {v: i for i, v in enumerate(f.vocabulary)}
+                out[f.name] = np.array([index.get(v, -1) for v in values], dtype=np.int64)
+        return out
+
+    def clamped(self, got: dict[str, np.ndarray]) -> bool:
+        """Whether a clamped field reached a bound (the values may be beyond)."""
+        return any(isinstance(f, _Int | _Number) and f.clamped and (
+            (got[f.name] == f.lo).any() or (got[f.name] == f.hi).any())
+            for f in self.fields)
+
+    def full(self) -> _Query:
+        """The query with every clamped field at full int4 width."""
+        return _Query([replace(f, lo=_INT4[0], hi=_INT4[1], clamped=False)
+                       if isinstance(f, _Int | _Number) and f.clamped else f
+                       for f in self.fields], self.source)
+
+
+# --------------------------------------------------------------------------- running
+
+
+class _Connection:
+    """Queries on one DBAPI connection: psycopg (packed rows) or sqlite3 (plain rows)."""
+
+    def __init__(self, raw, postgresql: bool, hashes: dict[tuple[str, ...], _Hashes]):
+        self.raw, self.postgresql, self.hashes = raw, postgresql, hashes
+
+    def rows(self, sql: str) -> list[tuple]:
+        if self.postgresql:
+            with self.raw.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchall()
+        return self.raw.execute(sql).fetchall()
+
+    def fetch(self, query: _Query) -> dict[str, np.ndarray]:
+        if not self.postgresql:
+            return query.sqlite_decode(self.raw.execute(query.sqlite_sql()).fetchall())
+        packed = _Packed(query.fields, query.source, self.hashes)
+        with self.raw.cursor(binary=True) as cur:
+            cur.execute(packed.sql)
+            got = packed.decode(cur.fetchone())
+        return self.fetch(query.full()) if query.clamped(got) else got
+
+
+class _Snapshot:
+    """Another connection of the engine, read only, in the session's snapshot."""
+
+    def __init__(self, engine, snapshot: str, hashes: dict):
+        self.engine, self.snapshot, self.hashes = engine, snapshot, hashes
+
+    def __enter__(self) -> _Connection:
+        self.conn = self.engine.connect()
+        try:
+            self.conn = self.conn.execution_options(isolation_level="REPEATABLE READ")
+            self.conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{self.snapshot}'")
+            self.conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+        except BaseException:
+            self.conn.close()
+            raise
+        return _Connection(self.conn.connection.driver_connection, True, self.hashes)
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.conn.rollback()
+        finally:
+            self.conn.close()
+
+
+@dataclass
+class _Task:
+    name: str
+    after: frozenset[str]
+    run: Callable[[_Connection], None]
+    query: bool  # reads the database (else numpy only)
+
+
+class _Tasks:
+    """Tasks with dependencies, run by one thread or by two, each on its own connection.
+
+    A free thread takes the first ready query, else the first ready numpy task, else waits:
+    the server stays busy and numpy fills the gaps."""
+
+    def __init__(self) -> None:
+        self.todo: list[_Task] = []
+        self.done: set[str] = set()
+        self.failed: BaseException | None = None
+        self.cond = threading.Condition()
+
+    def add(self, name: str, after: Sequence[str], run: Callable[[_Connection], None],
+            query: bool = True) -> None:
+        self.todo.append(_Task(name, frozenset(after), run, query))
+
+    def _next(self) -> _Task | None:
+        with self.cond:
+            while self.failed is None and self.todo:
+                ready = [t for t in self.todo if t.after <= self.done]
+                if ready:
+                    task = next((t for t in ready if t.query), ready[0])
+                    self.todo.remove(task)
+                    return task
+                self.cond.wait()
+            return None
+
+    def _work(self, conn: _Connection) -> None:
+        while (task := self._next()) is not None:
+            try:
+                task.run(conn)
+            except BaseException as exc:
+                with self.cond:
+                    self.failed = self.failed or exc
+                    self.cond.notify_all()
+                raise
+            with self.cond:
+                self.done.add(task.name)
+                self.cond.notify_all()
+
+    def serial(self, conn: _Connection) -> None:
+        self._work(conn)
+
+    def parallel(self, connect: Callable[[], object], threads: int = 2) -> None:
+        """``connect()``: a context manager giving each thread its ``_Connection``."""
+
+        def work() -> None:
+            try:
+                with connect() as conn:
+                    self._work(conn)
+            except BaseException as exc:  # noqa: BLE001 - raised again by the caller
+                with self.cond:
+                    self.failed = self.failed or exc
+                    self.cond.notify_all()
+
+        pool = [threading.Thread(target=work, name=f"load_table-{i}") for i in range(threads)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+        if self.failed is not None:
+            raise self.failed
+
+
+# --------------------------------------------------------------------------- helpers
+
+
 def _days(v: np.ndarray) -> np.ndarray:
-    out = v.astype(np.int64).astype("datetime64[D]")
-    out[v == _NO_DAY] = NAT
-    return out
+    """Days (int64, ``_NO_DAY`` when NULL) as datetime64[D]; ``v`` is reused."""
+    v[v == _NO_DAY] = NAT.view(np.int64)
+    return v.view("datetime64[D]")
 
 
 class _Rows:
-    """Maps database ids of demandes to row numbers of the table."""
+    """Maps database ids of demandes to row numbers of the table (-1: not a loaded one)."""
 
     def __init__(self, ids: np.ndarray):
         self.ids = ids
@@ -145,12 +513,15 @@ class _Rows:
                 self.lut[ids - lo] = np.arange(len(ids))
 
     def __call__(self, demande_ids: np.ndarray) -> np.ndarray:
+        if len(self.ids) == 0:
+            return np.full(len(demande_ids), -1, np.int64)
         if self.lut is not None:
-            return self.lut[demande_ids - self.lo]
-        rows = np.searchsorted(self.ids, demande_ids)
-        if len(rows) and not (self.ids[np.minimum(rows, len(self.ids) - 1)] == demande_ids).all():
-            raise RuntimeError("ligne enfant sans demande")  # pragma: no cover (queries filter)
-        return rows
+            inside = (demande_ids >= self.lo) & (demande_ids < self.lo + len(self.lut))
+            if inside.all():
+                return self.lut[demande_ids - self.lo]
+            return np.where(inside, self.lut[np.where(inside, demande_ids - self.lo, 0)], -1)
+        rows = np.minimum(np.searchsorted(self.ids, demande_ids), len(self.ids) - 1)
+        return np.where(self.ids[rows] == demande_ids, rows, -1)
 
 
 def _slots(rows: np.ndarray, key: np.ndarray | None = None) -> np.ndarray:
@@ -175,13 +546,14 @@ def _slots(rows: np.ndarray, key: np.ndarray | None = None) -> np.ndarray:
 
 def _bitmask(n: int, rows: np.ndarray, codes: np.ndarray, distinct: bool = True) -> np.ndarray:
     """OR of 1 << code per demande. ``distinct``: a code comes at most once per demande (the
-    table's primary key says so), so a sum is an OR; otherwise pairs are deduplicated first
-    (two adults with the same contract)."""
+    table's primary key says so), so a sum is an OR; otherwise (two adults with the same
+    contract) an OR in place."""
     ok = codes >= 0
     rows, codes = rows[ok].astype(np.int64), codes[ok].astype(np.int64)
     if not distinct:
-        pairs = np.unique(rows * 64 + codes)  # codes < 64
-        rows, codes = pairs >> 6, pairs & 63
+        out = np.zeros(n, np.int64)
+        np.bitwise_or.at(out, rows, np.left_shift(1, codes))  # codes < 64
+        return out
     return np.bincount(rows, weights=(1 << codes).astype(np.float64), minlength=n).astype(np.int64)
 
 
@@ -199,163 +571,328 @@ def _encode(codes: np.ndarray, vocabulary: np.ndarray) -> np.ndarray:
     return np.where(vocabulary[i] == codes, i, -1).astype(np.int32)
 
 
-def load_table(session: Session, epci_id: int, needs: TableNeeds | None = None) -> DemandeTable:
+def _number_types(conn: _Connection, columns: Sequence[str]) -> dict[str, tuple[int | None, int, int]]:
+    """PostgreSQL: (scale, lo, hi) of numeric columns of ``demandes`` (see ``_Number``)."""
+    if not columns:
+        return {}
+    out: dict[str, tuple[int | None, int, int]] = {}
+    for name, kind, typmod in conn.rows(
+            "SELECT attname, format_type(atttypid, NULL), atttypmod FROM pg_attribute "
+            "WHERE attrelid = 'demandes'::regclass AND attname IN "
+            f"({', '.join(_quote(c) for c in columns)})"):
+        precision, scale = (typmod - 4) >> 16, (typmod - 4) & 0xFFFF
+        if kind == "integer":
+            out[name] = (0, *_INT4)
+        elif kind == "smallint":
+            out[name] = (0, -(2**15), 2**15 - 1)
+        elif kind == "numeric" and typmod >= 4 and scale <= precision <= 15:
+            out[name] = (scale, 1 - 10**precision, 10**precision - 1)  # exact in a double
+        else:
+            out[name] = (None, 0, 0)
+    return out
+
+
+def _vocabulary_hashes(conn: _Connection, vocabularies: Sequence[tuple[str, ...]]) -> dict:
+    values = [v for vocabulary in vocabularies for v in vocabulary]
+    if not values:
+        return {v: _Hashes(np.zeros(0, np.int64)) for v in vocabularies}
+    rows = conn.rows(
+        f"SELECT hashtextextended(v, 0) FROM unnest(ARRAY[{', '.join(_quote(v) for v in values)}]"
+        "::text[]) WITH ORDINALITY AS t(v, i) ORDER BY i")
+    hashes = np.array([h for (h,) in rows], dtype=np.int64)
+    out, start = {}, 0
+    for vocabulary in vocabularies:
+        out[vocabulary] = _Hashes(hashes[start:start + len(vocabulary)])
+        start += len(vocabulary)
+    return out
+
+
+# --------------------------------------------------------------------------- loading
+
+_NUMBERS = {"rooms": "current_rooms", "surface": "current_surface", "rent": "current_rent",
+            "charges": "current_charges", "monthly_resources": "monthly_resources",
+            "rfr_n2": "rfr_n2"}
+_FLAGS = ("is_mutation", "needs_accessible", "employer_contributes_action_logement", "is_dalo",
+          "is_acd_labelled")
+
+
+def load_table(session: Session, epci_id: int, needs: TableNeeds | None = None,
+               parallel: bool = True) -> DemandeTable:
     """The active demandes of one EPCI as columns, in order of database id.
 
     ``needs`` (``TableNeeds.for_grid``) leaves out what the grid does not read; by default
-    everything is loaded. Child tables are filtered by the id range of the EPCI's demandes
-    when they fill most of it (no join in the database; rows of other demandes are dropped
-    here), by a semi-join otherwise."""
-    d = Dialect(session.get_bind().dialect.name)
-    where = f"epci_id = {int(epci_id)} AND status = '{ACTIVE}'"
-    vocab = communes_vocabulary(session)
+    everything is loaded. ``parallel=False`` keeps PostgreSQL to the session's connection."""
+    return _Load(session, epci_id, needs, parallel).table()
 
-    numbers = ("rooms", "surface", "rent", "charges", "monthly_resources", "rfr_n2")
-    wanted = numbers if needs is None else tuple(c for c in numbers if c in needs.numbers)
-    source = {"rooms": "current_rooms", "surface": "current_surface", "rent": "current_rent",
-              "charges": "current_charges", "monthly_resources": "monthly_resources",
-              "rfr_n2": "rfr_n2"}
-    # Flags and the housing kind travel packed in one integer: fewer columns, faster transfer.
-    flags = " + ".join(f"(CASE WHEN {col} THEN {1 << i} ELSE 0 END)" for i, col in enumerate(
-        ("is_mutation", "needs_accessible", "employer_contributes_action_logement", "is_dalo",
-         "is_acd_labelled")))
-    main = read_columns(session, (
-        f"SELECT id, {d.day('filed_on')}, {flags} + 32 * "
-        f"{d.code('current_housing_kind', enums.HOUSING_KINDS)}, "
-        f"{d.insee('current_commune_insee')}"
-        + "".join(f", {d.real(source[c])}" for c in wanted)
-        + f" FROM demandes WHERE {where}"
-    ), [("id", "i4"), ("filed_on", "day"), ("packed", "i4"), ("commune", "insee"),
-        *((c, "f8") for c in wanted)])
-    order = np.argsort(main["id"], kind="stable")
-    if not (order == np.arange(len(order))).all():
-        main = {k: v[order] for k, v in main.items()}
-    n = len(main["id"])
-    row_of = _Rows(main["id"])
-    packed = main.pop("packed")
-    for i, name in enumerate(("is_mutation", "needs_accessible", "contributes_al", "dalo", "acd")):
-        main[name] = (packed >> i) & 1 == 1
-    main["kind"] = packed >> 5
-    for c in numbers:
-        if c not in main:
-            main[c] = np.full(n, np.nan)  # not read by the grid
-    child = f"demande_id IN (SELECT id FROM demandes WHERE {where})"
-    if n and row_of.lut is not None:
-        lo, hi = int(main["id"][0]), int(main["id"][-1])
-        span = session.connection().exec_driver_sql(
-            f"SELECT count(*) FROM demandes WHERE id BETWEEN {lo} AND {hi}").scalar_one()
-        if 2 * n >= span:
-            child = f"demande_id BETWEEN {lo} AND {hi}"
 
-    def children(sql: str, kinds: Sequence[tuple[str, str]]) -> tuple[np.ndarray, dict]:
-        """Rows of a child table with the table row of their demande (others dropped)."""
-        got = read_columns(session, sql, [("demande", "i4"), *kinds])
-        rows = row_of(got.pop("demande"))
-        keep = rows >= 0
-        if not keep.all():
-            rows, got = rows[keep], {k: v[keep] for k, v in got.items()}
-        return rows, got
+class _Load:
+    """One ``load_table``: its queries, then the columns each child table makes."""
 
-    m_rows, members = children(
-        f"SELECT demande_id, {d.day('birth_date')}, position * 8 "
-        f"+ (CASE WHEN is_dependent THEN 1 ELSE 0 END) "
-        f"+ (CASE WHEN has_disability THEN 2 ELSE 0 END) "
-        f"+ (CASE WHEN role = 'demandeur' THEN 4 ELSE 0 END) FROM household_members "
-        f"WHERE {child}", [("birth", "day"), ("packed", "i4")])
-    packed = members.pop("packed")
-    members["position"] = packed >> 3
-    members["dependent"] = packed & 1 == 1
-    members["disability"] = packed & 2 == 2
-    members["is_demandeur"] = packed & 4 == 4
-    m_slot = _slots(m_rows, members["position"])
-    M = int(m_slot.max()) + 1 if len(m_slot) else 1
-    birth = np.full((n, M), NAT)
-    birth[m_rows, m_slot] = _days(members["birth"])
-    dependent = np.zeros((n, M), bool)
-    dependent[m_rows, m_slot] = members["dependent"]
-    disability = np.zeros((n, M), bool)
-    disability[m_rows, m_slot] = members["disability"]
-    is_dem = np.zeros((n, M), bool)
-    is_dem[m_rows, m_slot] = members["is_demandeur"]
-    first_dem = is_dem.argmax(axis=1)
-    demandeur_birth = np.where(is_dem.any(axis=1), birth[np.arange(n), first_dem], NAT)
-    n_members = np.bincount(m_rows, minlength=n).astype(np.int64)
+    def __init__(self, session: Session, epci_id: int, needs: TableNeeds | None, parallel: bool):
+        self.d = d = Dialect(session.get_bind().dialect.name)
+        self.pg = pg = d.name == "postgresql"
+        self.session, self.needs = session, needs
+        self.where = f"epci_id = {int(epci_id)} AND status = '{ACTIVE}'"
+        self.conn = conn = _Connection(session.connection().connection.driver_connection, pg, {})
+        self.snapshot = None
+        if pg and parallel and conn.rows("SELECT txid_current_if_assigned() IS NULL")[0][0]:
+            self.snapshot = conn.rows("SELECT pg_export_snapshot()")[0][0]
+        numbers = tuple(_NUMBERS)
+        self.wanted = numbers if needs is None else tuple(c for c in numbers if c in needs.numbers)
+        if needs is not None:
+            self.keys: list[str] | None = sorted(needs.verified_keys)
+            self.statuses = ("rejected",) if needs.rejected_only else ("verified", "rejected")
+        else:
+            self.keys, self.statuses = None, ("verified", "rejected")
+        if pg:  # after the export: every commune of the snapshot is in the vocabulary
+            found = conn.rows("SELECT insee, hashtextextended(insee, 0) FROM communes")
+            insee = np.array([c for c, _ in found], dtype="U5")
+            order = np.argsort(insee, kind="stable")
+            vocab = insee[order]
+            self.types = _number_types(conn, [_NUMBERS[c] for c in self.wanted])
+        else:
+            vocab = communes_vocabulary(session)
+            self.types = {_NUMBERS[c]: (0, *_INT4) for c in self.wanted}
+        self.communes = tuple(vocab.tolist())
+        if pg:
+            vocabularies = [enums.HOUSING_KINDS, enums.REASONS, enums.TYPOLOGIES, enums.L441_1,
+                            enums.CONTRACTS, tuple(VERIFICATION_CODES)]
+            if self.keys:
+                vocabularies.append(tuple(self.keys))
+            conn.hashes.update(_vocabulary_hashes(conn, vocabularies))
+            conn.hashes[self.communes] = _Hashes(
+                np.array([h for _, h in found], dtype=np.int64)[order])
+        self.got: dict[str, dict[str, np.ndarray]] = {}  # decoded queries
+        self.cols: dict[str, np.ndarray] = {}  # columns of the table
 
-    def codes_of(table: str, col: str, vocabulary: Sequence[str]) -> np.ndarray:
-        rows, got = children(f"SELECT demande_id, {d.code(col, vocabulary)} FROM {table} "
-                             f"WHERE {child}", [("code", "i4")])
-        return _bitmask(n, rows, got["code"])
+    # -- queries
 
-    reasons = codes_of("demande_reasons", "reason", enums.REASONS)
-    typologies = (codes_of("wished_typologies", "typology", enums.TYPOLOGIES)
-                  if needs is None or needs.typologies else np.zeros(n, np.int64))
-    l441_1 = codes_of("priority_criteria", "criterion", enums.L441_1)
+    def _main(self, c: _Connection) -> None:
+        d = self.d
+        flags = " + ".join(f"(CASE WHEN {col} THEN {1 << i} ELSE 0 END)"
+                           for i, col in enumerate(_FLAGS))
+        main = c.fetch(_Query([
+            _Int("id", "id"), _Int("filed_on", d.day("filed_on")), _Int("flags", flags, 0, 31),
+            _Code("kind", "current_housing_kind", enums.HOUSING_KINDS),
+            _Code("commune", "current_commune_insee", self.communes, nullable=True),
+            *(self._number(c) for c in self.wanted),
+        ], f"FROM demandes WHERE {self.where}"))
+        order = np.argsort(main["id"], kind="stable")
+        if not (order[1:] > order[:-1]).all():
+            main = {k: v[order] for k, v in main.items()}
+        self.n = n = len(main["id"])
+        self.rows = _Rows(main["id"])
+        flags = main["flags"]
+        self.cols.update(
+            ids=main["id"], filed_on=_days(main["filed_on"]), kind=main["kind"].astype(np.int16),
+            current_commune=main["commune"].astype(np.int32),
+            **{name: flags & (1 << i) != 0 for i, name in enumerate(
+                ("is_mutation", "needs_accessible", "contributes_al", "dalo", "acd_labelled"))},
+            **{c: main[c] if c in main else np.full(n, np.nan) for c in _NUMBERS})
 
-    j_rows, jobs = children(
-        f"SELECT demande_id, member_position * 64 + {d.code('contract', enums.CONTRACTS)} "
-        f"FROM employments WHERE {child}", [("packed", "i4")])
-    member, jobs["code"] = jobs["packed"] >> 6, jobs["packed"] & 63
-    # Contracts of adults: the member (an index into the household, as in the record) exists
-    # and is not a dependent.
-    exists = (member >= 0) & (member < n_members[j_rows])
-    adult = exists & ~dependent[j_rows, np.where(exists, member, 0)]
-    contracts_adults = _bitmask(n, j_rows[adult], jobs["code"][adult], distinct=False)
+    def _number(self, name: str) -> _Number:
+        scale, lo, hi = self.types[_NUMBERS[name]]
+        if name == "rooms" and (scale, lo, hi) == (0, *_INT4):  # a count of rooms: a byte
+            return _Number(name, _NUMBERS[name], 0, *_BYTE, clamped=True)
+        return _Number(name, _NUMBERS[name], scale, lo, hi)
 
-    first_only = " AND rank = 1" if needs is not None and needs.first_wish_only else ""
-    w_rows, wished = children(
-        f"SELECT demande_id, rank, {d.insee('commune_insee')} FROM wished_communes "
-        f"WHERE {child}{first_only}", [("rank", "i4"), ("commune", "insee")])
-    w_slot = _slots(w_rows, wished["rank"] - 1)
-    K = int(w_slot.max()) + 1 if len(w_slot) else 1
-    wishes = np.full((n, K), -1, np.int32)
-    wishes[w_rows, w_slot] = _encode(wished["commune"], vocab)
+    def _bounds(self, c: _Connection) -> None:
+        """The id range of the demandes, and the filter of child rows."""
+        if self.snapshot is None:  # one connection: the demandes are read
+            ids = self.cols["ids"]
+            n = len(ids)
+            lo, hi = (int(ids[0]), int(ids[-1])) if n else (None, None)
+        else:
+            n, lo, hi = c.rows(f"SELECT count(*), min(id), max(id) FROM demandes WHERE {self.where}")[0]
+        self.lo, self.hi = lo, hi
+        if n == 0:
+            self.child = None
+            return
+        child = f"demande_id BETWEEN {lo} AND {hi}"  # always: offsets stay in their bits
+        semi = f"demande_id IN (SELECT id FROM demandes WHERE {self.where}) AND {child}"
+        if hi - lo >= 4 * n + 1024:  # sparse (as ``_Rows``)
+            child = semi
+        elif hi - lo + 1 > 2 * n:
+            span = c.rows(f"SELECT count(*) FROM demandes WHERE id BETWEEN {lo} AND {hi}")[0][0]
+            if 2 * n < span:
+                child = semi
+        self.child = child
 
-    r_rows, refusals = children(
-        f"SELECT demande_id, 2 * {d.day('refused_on')} + (CASE WHEN is_adapted THEN 1 ELSE 0 "
-        f"END) FROM refusals WHERE {child}", [("packed", "i4")])
-    refusals["date"], refusals["adapted"] = refusals["packed"] >> 1, refusals["packed"] & 1 == 1
-    r_slot = _slots(r_rows)  # arrival order: a score reads only the count and the last date
-    R = int(r_slot.max()) + 1 if len(r_slot) else 1
-    refusal_dates = np.full((n, R), NAT)
-    refusal_dates[r_rows, r_slot] = _days(refusals["date"])
-    refusal_adapted = np.zeros((n, R), bool)
-    refusal_adapted[r_rows, r_slot] = refusals["adapted"]
+    def _demande(self) -> _Int:
+        return _Int("demande", f"demande_id - {self.lo}", 0, self.hi - self.lo)
 
-    if needs is None:
-        found = session.connection().exec_driver_sql(
-            f"SELECT DISTINCT criterion FROM verifications WHERE {child}").scalars().all()
-        keys, statuses = sorted(found), ("verified", "rejected")
-    else:
-        keys = sorted(needs.verified_keys)
-        statuses = ("rejected",) if needs.rejected_only else ("verified", "rejected")
-    verified: dict[str, np.ndarray] = {}
-    if keys:
+    def _read(self, name: str, fields: Callable[[], list[_Field]], source: str) -> Callable:
+        """A task reading a child table: ``fields`` after the demande; ``source`` after FROM,
+        with ``{child}`` for the filter."""
+
+        def run(c: _Connection) -> None:
+            query = _Query([self._demande() if self.child else _Int("demande", "0"), *fields()],
+                           "FROM " + source.format(child=self.child))
+            if self.child is None:  # no demande, no child row
+                self.got[name] = {f.name: np.zeros(0, np.int64) for f in query.fields}
+            else:
+                self.got[name] = c.fetch(query)
+        return run
+
+    def _verifications(self, c: _Connection) -> None:
+        keys = self.keys
+        if keys is None:
+            keys = [] if self.child is None else sorted(k for (k,) in c.rows(
+                f"SELECT DISTINCT criterion FROM verifications WHERE {self.child}"))
         if not all(_KEY.match(k) for k in keys):
             raise ValueError(f"clé de vérification invalide parmi {keys!r}")
-        v_rows, got = children(
-            f"SELECT demande_id, 4 * {d.code('criterion', keys)} + "
-            f"{d.code('status', tuple(VERIFICATION_CODES))} FROM verifications "
-            f"WHERE criterion IN ({', '.join(_quote(k) for k in keys)}) "
-            f"AND status IN ({', '.join(_quote(s) for s in statuses)}) AND {child}",
-            [("packed", "i4")])
-        got["key"], got["status"] = got["packed"] >> 2, got["packed"] & 3
-        for i, k in enumerate(keys):
-            mine = got["key"] == i
-            column = np.zeros(n, np.int8)  # absent key (or status not loaded) = declared
-            column[v_rows[mine]] = got["status"][mine]
-            verified[k] = column
+        self.verified_keys = keys
+        if not keys or self.child is None:
+            self.got["verifications"] = {"demande": np.zeros(0, np.int64),
+                                         "key": np.zeros(0, np.int64)}
+            return
+        if self.pg and tuple(keys) not in c.hashes:
+            c.hashes.update(_vocabulary_hashes(c, [tuple(keys)]))
+        fields = [self._demande(), _Code("key", "criterion", tuple(keys))]
+        if len(self.statuses) > 1:
+            fields.append(_Code("status", "status", tuple(VERIFICATION_CODES)))
+        self.got["verifications"] = c.fetch(_Query(fields, (
+            f"FROM verifications WHERE status IN ({', '.join(map(_quote, self.statuses))}) "
+            f"AND criterion IN ({', '.join(map(_quote, keys))}) AND {self.child}")))
 
-    return DemandeTable(
-        ids=main["id"], filed_on=_days(main["filed_on"]), is_mutation=main["is_mutation"],
-        kind=main["kind"].astype(np.int16), current_commune=_encode(main["commune"], vocab),
-        rooms=main["rooms"], surface=main["surface"], rent=main["rent"],
-        charges=main["charges"], monthly_resources=main["monthly_resources"],
-        rfr_n2=main["rfr_n2"], reasons=reasons, typologies=typologies,
-        needs_accessible=main["needs_accessible"], contributes_al=main["contributes_al"],
-        dalo=main["dalo"], acd_labelled=main["acd"], l441_1=l441_1,
-        contracts_adults=contracts_adults, n_members=n_members, member_birth=birth,
-        member_dependent=dependent, member_disability=disability,
-        demandeur_birth=demandeur_birth, refusal_dates=refusal_dates,
-        refusal_adapted=refusal_adapted, wishes=wishes, communes=tuple(vocab.tolist()),
-        verified=verified,
-    )
+    # -- columns
+
+    def _child(self, name: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Rows of a child table with the table row of their demande (others dropped)."""
+        part = dict(self.got.pop(name))
+        offsets = part.pop("demande")
+        if self.rows.lut is not None and self.lo == self.rows.lo:
+            rows = self.rows.lut[offsets]  # offsets are within the range of ids
+        else:
+            rows = self.rows(offsets + (self.lo or 0))
+        keep = rows >= 0
+        if not keep.all():
+            rows, part = rows[keep], {k: v[keep] for k, v in part.items()}
+        return rows, part
+
+    def _members(self, _c: _Connection) -> None:
+        n = self.n
+        rows, members = self._child("members")
+        flags = members["flags"]
+        slot = _slots(rows, members["position"])
+        M = int(slot.max()) + 1 if len(slot) else 1
+        birth = np.full((n, M), NAT)
+        birth[rows, slot] = _days(members["birth"])
+        dependent = np.zeros((n, M), bool)
+        dependent[rows, slot] = flags & 1 != 0
+        disability = np.zeros((n, M), bool)
+        disability[rows, slot] = flags & 2 != 0
+        # the birth date of the demandeur in the first slot
+        first = np.full(n, M, np.int64)
+        demandeur = flags & 4 != 0
+        np.minimum.at(first, rows[demandeur], slot[demandeur])
+        demandeur_birth = np.full(n, NAT)
+        some = first < M
+        demandeur_birth[some] = birth[some.nonzero()[0], first[some]]
+        self.cols.update(member_birth=birth, member_dependent=dependent,
+                         member_disability=disability, demandeur_birth=demandeur_birth,
+                         n_members=np.bincount(rows, minlength=n).astype(np.int64))
+
+    def _mask(self, name: str) -> Callable[[_Connection], None]:
+        def run(_c: _Connection) -> None:
+            rows, part = self._child(name)
+            self.cols[name] = _bitmask(self.n, rows, part["code"])
+        return run
+
+    def _employments(self, _c: _Connection) -> None:
+        rows, jobs = self._child("employments")
+        member = jobs["member"]
+        # Contracts of adults: the member (an index into the household, as in the record)
+        # exists and is not a dependent.
+        exists = (member >= 0) & (member < self.cols["n_members"][rows])
+        adult = exists & ~self.cols["member_dependent"][rows, np.where(exists, member, 0)]
+        self.cols["contracts_adults"] = _bitmask(self.n, rows[adult], jobs["code"][adult],
+                                                 distinct=False)
+
+    def _wishes(self, _c: _Connection) -> None:
+        rows, wished = self._child("wishes")
+        if "rank" in wished:
+            slot = _slots(rows, wished["rank"] - 1)
+        else:  # the first wish only: one per demande (rank is unique)
+            slot = np.zeros(len(rows), np.int64)
+        K = int(slot.max()) + 1 if len(slot) else 1
+        wishes = np.full((self.n, K), -1, np.int32)
+        wishes[rows, slot] = wished["commune"]
+        self.cols["wishes"] = wishes
+
+    def _refusals(self, _c: _Connection) -> None:
+        rows, refused = self._child("refusals")
+        slot = _slots(rows)  # arrival order: a score reads only the count and the last date
+        R = int(slot.max()) + 1 if len(slot) else 1
+        dates = np.full((self.n, R), NAT)
+        dates[rows, slot] = _days(refused["date"])
+        adapted = np.zeros((self.n, R), bool)
+        adapted[rows, slot] = refused["adapted"] == 1
+        self.cols.update(refusal_dates=dates, refusal_adapted=adapted)
+
+    def _verified(self, _c: _Connection) -> None:
+        rows, v = self._child("verifications")
+        status = v.get("status")
+        verified: dict[str, np.ndarray] = {}
+        for i, k in enumerate(self.verified_keys):
+            mine = v["key"] == i
+            column = np.zeros(self.n, np.int8)  # absent key (or status not loaded) = declared
+            column[rows[mine]] = (VERIFICATION_CODES[self.statuses[0]] if status is None
+                                  else status[mine])
+            verified[k] = column
+        self.verified = verified
+
+    # -- all
+
+    def table(self) -> DemandeTable:
+        d, tasks = self.d, _Tasks()
+        tasks.add("main", (), self._main)
+        tasks.add("bounds", ("main",) if self.snapshot is None else (), self._bounds)
+        read = [
+            ("members", lambda: [
+                _Int("birth", d.day("birth_date")), _Int("position", "position", *_BYTE, True),
+                _Int("flags", "(CASE WHEN is_dependent THEN 1 ELSE 0 END) "
+                              "+ (CASE WHEN has_disability THEN 2 ELSE 0 END) "
+                              "+ (CASE WHEN role = 'demandeur' THEN 4 ELSE 0 END)", 0, 7)],
+             "household_members WHERE {child}"),
+            ("reasons", lambda: [_Code("code", "reason", enums.REASONS)],
+             "demande_reasons WHERE {child}"),
+            ("wishes", lambda: [_Code("commune", "commune_insee", self.communes, nullable=True)]
+             + ([] if self.needs is not None and self.needs.first_wish_only
+                else [_Int("rank", "rank")]),
+             "wished_communes WHERE {child}" + (
+                 " AND rank = 1" if self.needs is not None and self.needs.first_wish_only else "")),
+            ("employments", lambda: [_Int("member", "member_position", *_BYTE, True),
+                                     _Code("code", "contract", enums.CONTRACTS)],
+             "employments WHERE {child}"),
+            ("refusals", lambda: [_Int("date", d.day("refused_on")),
+                                  _Int("adapted", "(CASE WHEN is_adapted THEN 1 ELSE 0 END)", 0, 1)],
+             "refusals WHERE {child}"),
+            ("l441_1", lambda: [_Code("code", "criterion", enums.L441_1)],
+             "priority_criteria WHERE {child}"),
+        ]
+        typologies = self.needs is None or self.needs.typologies
+        if typologies:
+            read.append(("typologies", lambda: [_Code("code", "typology", enums.TYPOLOGIES)],
+                         "wished_typologies WHERE {child}"))
+        for name, fields, source in read[:3]:
+            tasks.add(f"read {name}", ("bounds",), self._read(name, fields, source))
+        tasks.add("read verifications", ("bounds",), self._verifications)
+        for name, fields, source in read[3:]:
+            tasks.add(f"read {name}", ("bounds",), self._read(name, fields, source))
+        posts = {"members": self._members, "reasons": self._mask("reasons"),
+                 "wishes": self._wishes, "refusals": self._refusals,
+                 "l441_1": self._mask("l441_1"), "verifications": self._verified,
+                 "typologies": self._mask("typologies")}
+        for name, run in posts.items():
+            if name != "typologies" or typologies:
+                tasks.add(name, ("main", f"read {name}"), run, query=False)
+        tasks.add("employments", ("members", "read employments"), self._employments, query=False)
+        if self.snapshot is None:
+            tasks.serial(self.conn)
+        else:
+            engine = self.session.get_bind().engine
+            tasks.parallel(lambda: _Snapshot(engine, self.snapshot, self.conn.hashes))
+        if not typologies:
+            self.cols["typologies"] = np.zeros(self.n, np.int64)
+        return DemandeTable(**self.cols, communes=self.communes, verified=self.verified)
