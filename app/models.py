@@ -4,6 +4,7 @@ from app.accounts.models import LoginAttempt, Membership, Organisation, User
 from app.attribution.models import (
     Attribution,
     Bail,
+    CalConditionOutcome,
     CalDecision,
     CalSession,
     Candidature,
@@ -38,5 +39,5 @@ __all__ = [
     "Organisation", "PriorityCriterion", "Programme", "Proposal", "ProposalCandidate", "Refusal",
     "User", "Verification", "WishedCommune", "WishedTypology",
     "AlertDelivery", "OffreSearchDocument", "SavedSearch", "ConventionVersion",
-    "DemandeDraft", "Document",
+    "DemandeDraft", "Document", "CalConditionOutcome",
 ]

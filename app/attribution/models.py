@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organisation
 from app.columns import UTCDateTime, enum_check, in_values, sql_list, unique_where, utcnow
-from app.demandes.models import Demande
+from app.demandes.models import Demande, Document
 from app.extensions import db
 from app.flux.models import Offre
 
@@ -46,6 +46,10 @@ CAL_SESSION_STATUSES = ("planifiee", "tenue", "close")
 PROPOSAL_CHANGES = ("ordre", "retrait", "ajout")
 # Decisions (d) and (e) are notified with their reasons (CCH R.441-3).
 CAL_DECISIONS_WITH_REASONS = ("non_attribution", "irrecevable")
+# What becomes of the suspensive condition of a decision (c) (CCH R.441-3): lifted when the
+# missing document is received within the deadline, lapsed (« caduque ») otherwise.
+CONDITION_OUTCOMES = ("levee", "caduque")
+CONDITION_OUTCOME_LABELS = {"levee": "Condition levée", "caduque": "Attribution caduque"}
 # At most three candidates per dwelling (CCH R.441-3); fewer only as a recorded exception.
 MAX_CANDIDATES = 3
 RANK_RANGE = f"rank BETWEEN 1 AND {MAX_CANDIDATES}"
@@ -238,6 +242,38 @@ class CalDecision(db.Model):
     session: Mapped[CalSession] = relationship(back_populates="decisions")
     demande: Mapped[Demande] = relationship()
     offre: Mapped[Offre] = relationship()
+
+
+class CalConditionOutcome(db.Model):
+    """The end of the suspensive condition of a decision (c): lifted (the missing document was
+    received, on ``occurred_on``) or lapsed (the deadline passed; ``occurred_on`` is the day
+    after it). At most one per decision, so a condition cannot be both lifted and lapsed.
+
+    Never edited: the migration's triggers refuse UPDATE and DELETE, except the one change a
+    deleted document makes (``document_id`` emptied by its ``ON DELETE SET NULL``)."""
+
+    __tablename__ = "cal_condition_outcomes"
+    __table_args__ = (
+        UniqueConstraint("cal_decision_id"),
+        enum_check("outcome", CONDITION_OUTCOMES),
+        CheckConstraint("outcome = 'levee' OR document_id IS NULL", name="lapse_has_no_document"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cal_decision_id: Mapped[int] = mapped_column(ForeignKey("cal_decisions.id"))
+    outcome: Mapped[str] = mapped_column(String(10))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who recorded it (None for the scheduled command that makes conditions lapse).
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    # The document of the demande received for the condition, when it was sent through the
+    # platform (a requester may still withdraw it, and the retention purge deletes it).
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL"), index=True)
+
+    decision: Mapped[CalDecision] = relationship()
+    document: Mapped[Document | None] = relationship()
 
 
 class Attribution(db.Model):

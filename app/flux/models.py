@@ -32,10 +32,12 @@ OPEN_FLUX_STATUSES = ("a_orienter", "oriente", "contingent_bailleur", "repris_ba
 # Reasons to take a vacancy out of the flux calculation base (CCH R.441-5).
 BASE_EXCLUSIONS = ("mutation", "relogement_npnru", "relogement_orcod")
 # The ledger's events (app/flux/ledger.py). "mise_a_disposition" is the orientation of a vacancy
-# to a réservataire, or to the bailleur's own share when it names none.
+# to a réservataire, or to the bailleur's own share when it names none. "condition_levee" and
+# "attribution_caduque" end the suspensive condition of a CAL decision (c).
 FLUX_EVENT_KINDS = (
     "hors_flux", "mise_a_disposition", "reprise", "designation", "decision_cal", "proposition",
     "acceptation", "refus", "attribution", "bail_signe", "retrait", "visite",
+    "condition_levee", "attribution_caduque",
 )
 
 

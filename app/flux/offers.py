@@ -56,6 +56,8 @@ EVENT_LABELS = {
     "decision_cal": "Décision de la CAL", "proposition": "Proposition au candidat",
     "acceptation": "Acceptation", "refus": "Refus", "attribution": "Attribution",
     "bail_signe": "Bail signé", "retrait": "Retrait de l'offre", "visite": "Visite",
+    "condition_levee": "Condition suspensive levée",
+    "attribution_caduque": "Attribution caduque (condition non levée)",
 }
 MAX_MEDIA_PER_OFFER = 20
 # A tenant's notice runs one to three months (loi du 6 juillet 1989, art. 15); a longer gap
