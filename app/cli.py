@@ -168,7 +168,7 @@ def retention_purge(dry_run: bool, today: str | None) -> None:
 
 def register(app: Flask) -> None:
     """Every command group of the platform (each domain keeps its own commands)."""
-    from app.attribution.cli import propositions_cli
+    from app.attribution.cli import cal_cli, propositions_cli
     from app.cotation.cli import cotation_cli
     from app.demandes.cli import demandes_cli
     from app.export import export_command
@@ -177,7 +177,8 @@ def register(app: Flask) -> None:
     from app.search.cli import register_cli as register_search_cli
 
     for group in (retention_cli, organisations_cli, users_cli, demo_cli, import_cli,
-                  cotation_cli, demandes_cli, export_command, propositions_cli, flux_cli):
+                  cotation_cli, demandes_cli, export_command, propositions_cli, flux_cli,
+                  cal_cli):
         app.cli.add_command(group)
     register_parameters_cli(app)
     register_search_cli(app)

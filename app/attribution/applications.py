@@ -8,8 +8,9 @@ applications are active at a time. Withdrawing keeps the row (status ``retiree``
 again reopens it.
 
 The timeline shown to the requester is derived, never stored: the application itself, then the
-designations and proposals that name the household for the offer, the CAL's decision and the
-attribution.
+designations and proposals that name the household for the offer, the CAL's decision (for a
+decision (c), the missing document, its deadline, then « condition levée » or « attribution
+caduque ») and the attribution.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.adapters.records import demande_record, offre_record
+from app.attribution.conditions import CONDITIONAL, outcomes_for
 from app.attribution.models import (
     ACTIVE_ATTRIBUTION_STATUSES,
     Attribution,
+    CalConditionOutcome,
     CalDecision,
     Candidature,
     Designation,
@@ -36,6 +39,7 @@ from app.cotation.queries import latest_scores
 from app.demandes.models import Demande
 from app.extensions import db
 from app.flux.models import Offre
+from app.formatting import fr_date
 from app.search.documents import is_listed
 from matching.eligibility import Eligibility, eligibility
 
@@ -187,6 +191,9 @@ STEP_LABELS = {
     "attribuee": "Logement attribué",
     "refusee": "Candidature non retenue",
     "retiree": "Candidature retirée",
+    "sous_condition": "Logement attribué sous condition suspensive",
+    "condition_levee": "Condition levée",
+    "caduque": "Attribution caduque",
 }
 ATTRIBUTED = ("attribution", "attribution_sous_condition")
 REFUSED = ("non_attribution", "irrecevable")
@@ -204,7 +211,9 @@ class Step:
 class Timeline:
     candidature: Candidature
     steps: tuple[Step, ...]
-    outcome: str | None  # attribuee, refusee, retiree, or None while undecided
+    # attribuee, refusee, retiree, sous_condition (a decision (c) whose missing document is
+    # awaited), caduque (its deadline passed without it), or None while undecided
+    outcome: str | None
 
     @property
     def is_active(self) -> bool:
@@ -260,8 +269,11 @@ def timelines(demande_ids: list[int], offre_ids: list[int] | None = None) -> lis
         .where(Proposal.offre_id.in_(offre_ids))))
     decisions = by_pair(db.session.execute(
         select(CalDecision.offre_id, CalDecision.demande_id, CalDecision.decided_at,
-               CalDecision.decision, CalDecision.rank, CalDecision.reasons)
+               CalDecision.decision, CalDecision.rank, CalDecision.reasons, CalDecision.id,
+               CalDecision.condition, CalDecision.condition_deadline)
         .where(CalDecision.offre_id.in_(offre_ids)).order_by(CalDecision.decided_at)))
+    conditions = outcomes_for(row[4] for rows in decisions.values() for row in rows
+                              if row[1] == CONDITIONAL)
     attributions = by_pair(db.session.execute(
         select(Attribution.offre_id, Attribution.demande_id, Attribution.proposed_on,
                Attribution.status).where(Attribution.offre_id.in_(offre_ids))))
@@ -278,11 +290,17 @@ def timelines(demande_ids: list[int], offre_ids: list[int] | None = None) -> lis
             steps.append(Step("proposee_cal", STEP_LABELS["proposee_cal"], examined_on))
         elif c.status in ("retenue", "non_retenue"):
             steps.append(Step("examinee", STEP_LABELS["examinee"], None))
-        for decided_at, decision, rank, reasons in decisions.get(key, []):
+        for (decided_at, decision, rank, reasons, decision_id, condition,
+             deadline) in decisions.get(key, []):
             if decision == "attribution_rang":
                 steps.append(Step("rang", STEP_LABELS["rang"], decided_at,
                                   f"Vous êtes classé(e) au rang {rank} : le logement vous est "
                                   "attribué si les candidats classés avant vous le refusent."))
+            elif decision == CONDITIONAL:
+                done = conditions.get(decision_id)
+                steps.extend(_condition_steps(decided_at, condition, deadline, done))
+                outcome = {"levee": "attribuee", "caduque": "caduque"}.get(
+                    done.outcome if done is not None else "", "sous_condition")
             elif decision in ATTRIBUTED:
                 steps.append(Step("attribuee", STEP_LABELS["attribuee"], decided_at))
                 outcome = "attribuee"
@@ -290,7 +308,8 @@ def timelines(demande_ids: list[int], offre_ids: list[int] | None = None) -> lis
                 steps.append(Step("refusee", STEP_LABELS["refusee"], decided_at, reasons))
                 outcome = "refusee"
         for proposed_on, status in attributions.get(key, []):
-            if status in ACTIVE_ATTRIBUTION_STATUSES and outcome != "attribuee":
+            if status in ACTIVE_ATTRIBUTION_STATUSES and outcome not in (
+                    "attribuee", "sous_condition"):
                 steps.append(Step("attribuee", STEP_LABELS["attribuee"], proposed_on))
                 outcome = "attribuee"
         if outcome is None and c.status == "non_retenue":
@@ -301,3 +320,21 @@ def timelines(demande_ids: list[int], offre_ids: list[int] | None = None) -> lis
             outcome = outcome or "retiree"
         out.append(Timeline(c, tuple(steps), outcome))
     return out
+
+
+def _condition_steps(decided_at, condition: str | None, deadline: date | None,
+                     done: CalConditionOutcome | None) -> list[Step]:
+    """A decision (c): the missing document and its deadline, then how the condition ended."""
+    steps = [Step("sous_condition", STEP_LABELS["sous_condition"], decided_at,
+                  f"Pièce manquante : {condition}. Elle doit parvenir au bailleur au plus tard "
+                  f"le {fr_date(deadline)} ; sans elle, l'attribution deviendra caduque.")]
+    if done is not None and done.outcome == "levee":
+        steps.append(Step("condition_levee", STEP_LABELS["condition_levee"], done.occurred_on,
+                          "Le bailleur a reçu la pièce : l'attribution suit son cours "
+                          "(proposition, puis signature du bail)."))
+    elif done is not None:
+        steps.append(Step("caduque", STEP_LABELS["caduque"], done.occurred_on,
+                          f"La pièce n'a pas été reçue au {fr_date(deadline)} : l'attribution "
+                          "est caduque (article R.441-3 du code de la construction et de "
+                          "l'habitation). Votre demande reste active."))
+    return steps

@@ -23,6 +23,7 @@ from app.attribution.models import (
     CAL_DECISIONS_WITH_REASONS,
     MAX_CANDIDATES,
     Attribution,
+    CalConditionOutcome,
     CalDecision,
     CalDossier,
     CalSession,
@@ -193,13 +194,20 @@ def record_decision(session: CalSession, offre: Offre, demande: Demande, data: D
 
 def ranking(offre: Offre) -> list[CalDecision]:
     """The decisions in force that give the dwelling, in rank order (then designation rank):
-    who gets the proposal first, and who next after a refusal."""
+    who gets the proposal first, and who next after a refusal or a lapsed condition."""
     dossier = db.session.scalar(select(CalDossier).where(CalDossier.offre_id == offre.id))
     if dossier is None:
         return []
     rank_of = {d.demande_id: d.rank for d in designations(offre)}
     decisions = [d for d in current_decisions(dossier.session, offre).values()
                  if d.decision in ALLOCATING]
+    # A decision (c) whose condition lapsed (« caduque », app/attribution/conditions.py)
+    # gives the dwelling to nobody any more.
+    if decisions:
+        lapsed = set(db.session.scalars(select(CalConditionOutcome.cal_decision_id).where(
+            CalConditionOutcome.outcome == "caduque",
+            CalConditionOutcome.cal_decision_id.in_([d.id for d in decisions]))))
+        decisions = [d for d in decisions if d.id not in lapsed]
     return sorted(decisions, key=lambda d: (d.rank or 1, rank_of.get(d.demande_id, 9), d.id))
 
 

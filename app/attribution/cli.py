@@ -1,6 +1,9 @@
-"""``flask propositions expire``: proposals not answered in time count as refused (R.441-10).
+"""``flask propositions expire``: proposals not answered in time count as refused (R.441-10);
+``flask cal conditions``: allocations under a suspensive condition whose deadline passed
+without the missing document lapse (R.441-3).
 
-Scheduled daily (cron or a systemd timer). Idempotent: a proposal is expired once.
+Both are scheduled daily (cron or a systemd timer) and idempotent: a proposal is expired once,
+a condition lapses once.
 """
 
 from __future__ import annotations
@@ -70,3 +73,45 @@ def batch_command(slug: str | None, today: str | None) -> None:
     click.echo(f"Propositions : {len(made)} dossier(s), {len(ids)} candidat(s) dont "
                f"{len(set(ids))} demande(s) distincte(s) ; {short} dossier(s) à moins de trois "
                "candidats.")
+
+
+cal_cli = AppGroup("cal", help="Commission d'attribution : suites de ses décisions.")
+
+
+@cal_cli.command("conditions")
+@click.option("--today", default=None, help="Date de référence AAAA-MM-JJ (défaut : aujourd'hui).")
+def conditions_command(today: str | None) -> None:
+    """Attributions sous condition suspensive (CCH R.441-3) : celles dont la date limite est
+    passée sans que la pièce manquante ait été reçue deviennent caduques ; le logement va au
+    candidat suivant du classement de la CAL. Idempotent (à lancer chaque jour)."""
+    from sqlalchemy import func, select
+
+    from app.attribution.conditions import lapse_due, pending_query
+    from app.clock import platform_today
+    from app.extensions import db
+
+    try:
+        day = date.fromisoformat(today) if today else platform_today()
+    except ValueError:
+        raise click.BadParameter(f"date AAAA-MM-JJ invalide : {today!r}",
+                                 param_hint="--today") from None
+    lapsed = lapse_due(day)
+    db.session.commit()
+    click.echo(f"Conditions suspensives échues au {day.isoformat()} : {len(lapsed)} "
+               "attribution(s) devenue(s) caduque(s).")
+    for done in lapsed:
+        d = done.decision
+        if done.following is not None:
+            what = (f"logement proposé à la demande {done.following.demande.nur} (rang suivant "
+                    "de la CAL)")
+        elif done.cancelled is not None:
+            what = "aucun autre candidat classé : le logement reste en CAL sans proposition"
+        else:
+            what = "la proposition ne lui avait pas encore été faite"
+        click.echo(f"  {done.offre.ref} · demande {done.demande.nur} : pièce « {d.condition} » "
+                   f"non reçue au {d.condition_deadline:%d/%m/%Y} ; {what}.")
+    waiting = pending_query().subquery()
+    count, nearest = db.session.execute(
+        select(func.count(waiting.c.id), func.min(waiting.c.condition_deadline))).one()
+    click.echo(f"Conditions encore en attente : {count}"
+               + (f" (prochaine date limite le {nearest:%d/%m/%Y})." if nearest else "."))

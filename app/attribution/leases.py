@@ -2,7 +2,8 @@
 
 A visit is an event of the ledger (``visite``: the candidate, its date and outcome). The lease
 (date, rent, charges → ``Bail``) closes the dossier: attribution ``bail_signe``, offer
-``attribue`` → ``bail_signe``, the demande satisfied (``attribuee``).
+``attribue`` → ``bail_signe``, the demande satisfied (``attribuee``). Under a CAL decision (c)
+the lease waits until the suspensive condition is lifted (``conditions.lift``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import date
 from sqlalchemy import select
 
 from app.accounts.models import User
+from app.attribution.conditions import lease_blocked_message, pending_condition
 from app.attribution.models import Attribution, Bail, Designation
 from app.attribution.services import (
     Conflict,
@@ -68,6 +70,9 @@ def sign_lease(attribution: Attribution, *, version: int | None, signed_on: date
     check_version(attribution.version, version)
     if attribution.status != "acceptee":
         raise Conflict("Le bail ne peut être signé que pour une proposition acceptée.")
+    pending = pending_condition(attribution)
+    if pending is not None:  # decision (c): the lease waits for the missing document
+        raise Refused(lease_blocked_message(pending))
     expect_status(offre, "attribue")
     if signed_on > on:
         raise Refused("La date de signature ne peut pas être dans le futur.", "signed_on")

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.adapters.records import demande_record, logement_record
 from app.attribution import cal
+from app.attribution.conditions import pending_condition
 from app.attribution.models import Attribution
 from app.attribution.services import (
     Conflict,
@@ -116,6 +117,9 @@ def _lock(attribution: Attribution) -> tuple[Attribution, Offre]:
 
 def _open(attribution: Attribution, version: int | None, on: date) -> None:
     check_version(attribution.version, version)
+    if attribution.status == "annulee":
+        raise Conflict("Cette attribution est caduque : la pièce demandée par la commission "
+                       "n'a pas été reçue dans le délai (CCH R.441-3).")
     if attribution.status != "proposee":
         raise Conflict("Vous avez déjà répondu à cette proposition.")
     if on > attribution.answer_due_on:
@@ -125,15 +129,30 @@ def _open(attribution: Attribution, version: int | None, on: date) -> None:
 
 def accept(attribution: Attribution, *, version: int | None, actor: User | None,
            on: date) -> Attribution:
-    """The requester accepts: attribution ``acceptee``, offer ``attribue``; the bailleur is told."""
+    """The requester accepts: attribution ``acceptee``, offer ``attribue``; the bailleur is told.
+
+    Under a suspensive condition not lifted yet (decision (c)), the acceptance is recorded but
+    the allocation takes effect only when the condition is lifted (``conditions.lift``): the
+    offer stays ``en_cal`` and no ``attribution`` event is counted until then."""
     attribution, offre = _lock(attribution)
     _open(attribution, version, on)
     expect_status(offre, "en_cal")
+    pending = pending_condition(attribution)
     attribution.status = "acceptee"
     attribution.answered_on = on
-    offre.flux_status = "attribue"
+    if pending is None:
+        offre.flux_status = "attribue"
     db.session.flush()
     details = {"demande": attribution.demande.nur, "attribution": attribution.id}
+    if pending is not None:
+        event(offre, "acceptation", on, actor=actor,
+              details={**details, "condition_pending": True})
+        notify_bailleur(offre, f"Proposition acceptée sous condition : {offre.ref}", (
+            f"Le demandeur {attribution.demande.nur} a accepté la proposition du logement "
+            f"{offre.ref} le {on:%d/%m/%Y}. L'attribution est sous condition suspensive : le "
+            f"bail ne pourra être signé qu'une fois reçue la pièce « {pending.condition} », au "
+            f"plus tard le {pending.condition_deadline:%d/%m/%Y}.\n"))
+        return attribution
     event(offre, "acceptation", on, actor=actor, details=details)
     event(offre, "attribution", on, actor=actor, details=details)
     notify_bailleur(offre, f"Proposition acceptée : {offre.ref}", (

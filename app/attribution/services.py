@@ -19,7 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
-from app.attribution.models import ACTIVE_ATTRIBUTION_STATUSES, Attribution, CalDecision
+from app.attribution.models import (
+    ACTIVE_ATTRIBUTION_STATUSES,
+    Attribution,
+    CalConditionOutcome,
+    CalDecision,
+)
 from app.demandes.models import Demande
 from app.extensions import db
 from app.flux.ledger import record_event
@@ -144,8 +149,22 @@ def allocate(offre: Offre, demande: Demande, *, on: date, actor: User | None,
         f"est proposé. Vous avez jusqu'au {attribution.answer_due_on:%d/%m/%Y} pour répondre "
         "(acceptation ou refus) dans votre espace, rubrique « Mes propositions ». Sans réponse "
         "dans ce délai, la proposition est considérée comme refusée (CCH R.441-10).\n"
+        + _condition_notice(decision)
     ))
     return attribution
+
+
+def _condition_notice(decision: CalDecision | None) -> str:
+    """The paragraph of the proposal mail for a decision (c) whose condition is pending."""
+    if decision is None or decision.decision != "attribution_sous_condition":
+        return ""
+    if db.session.scalar(select(CalConditionOutcome.id).where(
+            CalConditionOutcome.cal_decision_id == decision.id)) is not None:
+        return ""
+    return (f"\nCette attribution est prononcée sous condition suspensive (CCH R.441-3) : la "
+            f"pièce « {decision.condition} » doit être remise au bailleur au plus tard le "
+            f"{decision.condition_deadline:%d/%m/%Y}. Le bail ne peut être signé qu'après sa "
+            "réception ; sans elle, l'attribution deviendra caduque.\n")
 
 
 def notify_requester(demande: Demande, subject: str, body: str) -> None:

@@ -3,6 +3,10 @@
 For Toits de la Bionne and Action Logement Services: a CAL session planned with an agenda of
 designated offers; a session held five days ago whose first dossier awaits the demo
 requester's answer and whose second was accepted by another requester and awaits the lease.
+Both first-ranked candidates were allocated the dwelling under a suspensive condition (CCH
+R.441-3, decision (c)): the demo requester's document is still awaited (they applied to the
+dwelling, so their timeline shows it); the other one's came in after the acceptance, which
+lifted the condition.
 Oriented offers awaiting designation and designated offers awaiting a CAL come from the main
 loader. Deterministic: the oldest eligible logements and demandes, in id order.
 """
@@ -14,8 +18,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from app.accounts.models import Organisation, User
-from app.attribution import cal, proposals
-from app.attribution.models import Attribution, CalSession, Designation
+from app.attribution import cal, conditions, proposals
+from app.attribution.models import Attribution, CalSession, Candidature, Designation
 from app.demandes.models import Demande
 from app.extensions import db
 from app.flux.ledger import record_event
@@ -26,6 +30,8 @@ BAILLEUR = "toits-de-la-bionne"
 RESERVATAIRE = "action-logement"
 REQUESTER = "demandeur@demo.example.org"
 CAL_USER = "cal@demo.example.org"
+BAILLEUR_USER = "bailleur@demo.example.org"
+MISSING_DOCUMENT = "Avis d'imposition 2025 (revenus 2024)"
 
 
 def _free_logements(bailleur_id: int, n: int, wished: Demande) -> list[Logement]:
@@ -52,8 +58,8 @@ def load_dossiers_demo(on: date) -> str:
     orgs = {o.slug: o for o in db.session.scalars(
         select(Organisation).where(Organisation.slug.in_((BAILLEUR, RESERVATAIRE))))}
     users = {u.email: u for u in db.session.scalars(
-        select(User).where(User.email.in_((REQUESTER, CAL_USER))))}
-    if len(orgs) < 2 or len(users) < 2:
+        select(User).where(User.email.in_((REQUESTER, CAL_USER, BAILLEUR_USER))))}
+    if len(orgs) < 2 or len(users) < 3:
         return "  dossiers : comptes de démonstration absents, rien à faire"
     bailleur, reservataire = orgs[BAILLEUR], orgs[RESERVATAIRE]
     cal_user, requester = users[CAL_USER], users[REQUESTER]
@@ -96,18 +102,30 @@ def load_dossiers_demo(on: date) -> str:
     if len(offres) < 2:
         return "  dossiers : pas de logement libre pour la démonstration"
     held = cal.create_session(bailleur.id, held_on, "Siège, salle du conseil")
-    for offre, candidates in offres:
+    # The suspensive conditions of the first-ranked candidates: ten and five days left.
+    deadlines = {0: on + timedelta(days=10), 1: on + timedelta(days=5)}
+    for i, (offre, candidates) in enumerate(offres):
         cal.add_dossier(held, offre, actor=cal_user)
         for rank, demande in enumerate(candidates, start=1):
             decision = (cal.DecisionInput("attribution_rang", rank=rank) if rank < 3 else
                         cal.DecisionInput("non_attribution",
                                           reasons="Ressources supérieures au plafond PLUS"))
+            if rank == 1 and i in deadlines:
+                decision = cal.DecisionInput("attribution_sous_condition",
+                                             condition=MISSING_DOCUMENT,
+                                             condition_deadline=deadlines[i])
             cal.record_decision(held, offre, demande, decision, supersedes=None,
                                 actor=cal_user, on=held_on)
     made = cal.close_session(held, actor=cal_user, on=held_on)
     accepted = next(a for a in made if a.demande_id != own.id)
     proposals.accept(accepted, version=accepted.version, actor=None,
                      on=held_on + timedelta(days=2))
+    # Accepted while the document was awaited; it came in the next day: the lease can be signed.
+    conditions.lift(accepted.cal_decision, received_on=held_on + timedelta(days=3),
+                    note="Pièce déposée à l'accueil de l'agence", document_id=None,
+                    actor=users[BAILLEUR_USER], on=held_on + timedelta(days=3))
+    # The demo requester applied to their dwelling: their timeline shows the condition.
+    db.session.add(Candidature(offre_id=offres[0][0].id, demande_id=own.id, status="retenue"))
     # The coming session: the designated offers of the bailleur on its agenda.
     planned = db.session.scalar(select(CalSession).where(
         CalSession.bailleur_id == bailleur.id, CalSession.status == "planifiee",
@@ -118,6 +136,7 @@ def load_dossiers_demo(on: date) -> str:
     for offre in agenda:
         cal.add_dossier(planned, offre, actor=cal_user)
     db.session.flush()
-    return (f"  dossiers : 1 proposition en attente du demandeur de démonstration, 1 acceptée "
-            f"en attente du bail, {len(agenda)} logement(s) à l'ordre du jour de la CAL du "
+    return (f"  dossiers : 1 proposition sous condition suspensive en attente du demandeur de "
+            f"démonstration (pièce attendue), 1 acceptée en attente du bail (condition levée), "
+            f"{len(agenda)} logement(s) à l'ordre du jour de la CAL du "
             f"{planned.held_on:%d/%m/%Y}")

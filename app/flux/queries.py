@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 
-from app.attribution.models import Attribution, Bail
+from app.attribution.models import Attribution, Bail, CalConditionOutcome, CalDecision
 from app.extensions import db
 from app.flux.models import Convention, FluxEvent, Offre
 from app.patrimoine.models import Logement
@@ -179,8 +179,9 @@ def reconcile() -> list[Drift]:
 
     * an offer's ``flux_status`` against its last status-bearing event;
     * an oriented offer's réservataire and convention against its last orientation;
-    * each allocation that happened against an ``attribution`` event, each lease against a
-      ``bail_signe`` event of its offer."""
+    * each allocation that happened against an ``attribution`` event (a proposal accepted under
+      a suspensive condition not lifted yet is not one), each lease against a ``bail_signe``
+      event of its offer."""
     last: dict[int, FluxEvent] = {}
     for event in db.session.scalars(
         select(FluxEvent).where(FluxEvent.kind.in_(STATUS_KINDS))
@@ -208,9 +209,18 @@ def reconcile() -> list[Drift]:
     with_event = {kind: set(db.session.scalars(
         select(FluxEvent.offre_id).where(FluxEvent.kind == kind).distinct()))
         for kind in ("attribution", "bail_signe")}
+    # A proposal accepted under a suspensive condition not lifted yet (CAL decision (c)) is
+    # not an allocation yet: its ``attribution`` event comes with the lifting.
+    pending = (select(CalDecision.id).where(
+        CalDecision.id == Attribution.cal_decision_id,
+        CalDecision.decision == "attribution_sous_condition",
+        ~select(CalConditionOutcome.id).where(
+            CalConditionOutcome.cal_decision_id == CalDecision.id,
+            CalConditionOutcome.outcome == "levee").exists()).exists())
     for offre_ref, offre_id in db.session.execute(
         select(Offre.ref, Offre.id).join(Attribution, Attribution.offre_id == Offre.id)
-        .where(Attribution.status.in_(DONE_ATTRIBUTIONS)).distinct()
+        .where(Attribution.status.in_(DONE_ATTRIBUTIONS),
+               ~and_(Attribution.status == "acceptee", pending)).distinct()
     ):
         if offre_id not in with_event["attribution"]:
             drifts.append(Drift("attribution", offre_ref,
