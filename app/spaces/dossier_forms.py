@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 
 from app.attribution.cal import MAX_TEXT
+from app.attribution.conditions import MAX_NOTE as CONDITION_NOTE
 from app.attribution.designation import FEWER_EXCEPTIONS, MAX_REASON
 from app.attribution.leases import VISIT_OUTCOMES
 from app.attribution.models import CAL_DECISION_LABELS, MAX_CANDIDATES
@@ -123,6 +124,25 @@ class LeaseForm(VersionedForm):
                        validators=[required("Indiquez le loyer.")])
     charges = AmountField("Charges mensuelles (€)", maximum=100_000,
                           validators=[required("Indiquez les charges.")])
+
+
+class LiftConditionForm(VersionedForm):
+    """The bailleur records the receipt of the document a decision (c) was waiting for; the
+    view fills the choices (the dossier's pending conditions, its candidates' documents)."""
+
+    decision = ChoiceField("Attribution sous condition",
+                           validators=[required("Choisissez la condition à lever.")])
+    received_on = FrenchDateField("Date de réception de la pièce (JJ/MM/AAAA)",
+                                  validators=[required("Indiquez la date de réception de la "
+                                                       "pièce.")])
+    document = ChoiceField("Document de la demande reçu (facultatif)", default="")
+    note = LongText("Note (facultatif)", max_length=CONDITION_NOTE, filters=[strip])
+
+    def decision_id(self) -> int | None:
+        return parse_id(self.decision.data)
+
+    def document_id(self) -> int | None:
+        return parse_id(self.document.data)
 
 
 class AnswerForm(VersionedForm):

@@ -189,6 +189,7 @@ FUZZED_ENDPOINTS = ["auth.login", "auth.logout", "auth.change_password", "auth.r
                     "reservataire.logements_propose",
                     "cal.sessions", "cal.session_agenda", "cal.session_decision",
                     "cal.session_close", "bailleur.dossier_visit", "bailleur.dossier_lease",
+                    "bailleur.dossier_condition",
                     "portal.proposition_accept", "portal.proposition_refuse",
                     "portal.demande_link", "portal.demande_renew", "portal.documents",
                     "portal.document_delete", "bailleur.justificatifs",

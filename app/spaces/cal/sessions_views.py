@@ -12,7 +12,7 @@ from flask import Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.accounts.access import roles_required
-from app.attribution import cal
+from app.attribution import cal, conditions
 from app.attribution.designation import designations
 from app.attribution.queries import attributions_of, bailleur_offre, cal_session, cal_sessions
 from app.attribution.services import AttributionError
@@ -48,6 +48,7 @@ def _dossiers(session):
         decisions = cal.current_decisions(session, offre)
         out.append({"dossier": dossier, "offre": offre, "designations": designations(offre),
                     "decisions": decisions, "history": cal.decision_history(session, offre),
+                    "conditions": conditions.outcomes_for(d.id for d in decisions.values()),
                     "attributions": attributions_of(offre),
                     "view": cal.dossier_view(offre)})
     return out

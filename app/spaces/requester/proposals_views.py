@@ -12,7 +12,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.accounts.access import roles_required
-from app.attribution import proposals
+from app.attribution import conditions, proposals
 from app.attribution.queries import own_proposition, own_propositions
 from app.attribution.services import AttributionError
 from app.clock import platform_today
@@ -38,6 +38,7 @@ def _page(attribution, *, form: AnswerForm | None = None, confirming: bool = Fal
         preview=(proposals.refusal_preview(attribution, today)
                  if attribution.status == "proposee" else None),
         days_left=(attribution.answer_due_on - today).days,
+        condition=conditions.condition_of(attribution),
     ), status
 
 
@@ -59,8 +60,12 @@ def proposition_accept(attribution_id: int):
         except AttributionError as err:
             form.attach(err)
             return _page(attribution, form=form, status=err.status_code)
-        flash("Vous avez accepté la proposition. Le bailleur vous contactera pour la "
-              "signature du bail.", "success")
+        if conditions.pending_condition(attribution) is not None:
+            flash("Vous avez accepté la proposition. Le bail pourra être signé dès que le "
+                  "bailleur aura reçu la pièce demandée par la commission.", "success")
+        else:
+            flash("Vous avez accepté la proposition. Le bailleur vous contactera pour la "
+                  "signature du bail.", "success")
         return redirect(url_for("portal.proposition", attribution_id=attribution.id))
     return _page(attribution, form=form, status=422)
 
