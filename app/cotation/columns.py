@@ -6,36 +6,43 @@ integer, a number (float64, NaN when NULL) or the code of a text in a vocabulary
 NULL or absent).
 
 PostgreSQL answers each query with one row: ``string_agg`` of every row's fields packed into
-a few ``int8`` (``int8send``), which numpy reads as one array of words and unpacks with
-shifts and masks (the row's ``count(*)`` checks the length). A field takes the bits its range
-needs: dates are days since 1970-01-01 (a sentinel when NULL); a child row's demande is its
-id minus the lowest id loaded; positions are clamped to a byte, and a query whose clamped
-field reaches a bound is read again at full width; numbers are integers scaled by their
-``numeric`` scale (from the catalogue: cents for ``numeric(12, 2)``; a float8 when the type
-has no precision), divided in numpy, which gives the double of PostgreSQL's own cast (both
-are the correctly rounded value of the decimal); texts are ``hashtextextended`` masked to the
-fewest bits that keep their vocabulary's values apart. Those codes rely on the database's
-constraints to keep every value in its vocabulary (CHECK of the enums of ``matching.enums``,
-the foreign key to ``communes``, the verification keys the query filters on): a value outside
-would read as -1 or as the vocabulary's value sharing its masked hash.
+a few ``int8`` (``int8send``), which numpy reads as one array of words and unpacks with shifts
+and masks; the row's ``count(*)`` checks the length. The server's time goes to its calls per
+row and value, hence few and cheap ones. A field takes the bits its range needs: dates are
+days since 1970-01-01 (a sentinel when NULL); a child row's demande is its id minus the
+lowest id loaded; member positions and counts of rooms are clamped to a byte, and a query
+whose clamped field reaches a bound is read again at full width; numbers are integers scaled
+by their ``numeric`` scale (from the catalogue: cents for ``numeric(12, 2)``; a float8 when
+the type has no precision), divided in numpy: the double of PostgreSQL's own cast (both are
+the correctly rounded value of the decimal); texts are ``hashtextextended`` masked to the
+fewest bits that keep their vocabulary's values apart (no text comparison, no join). Those
+codes rely on the database's constraints to keep every value in its vocabulary (CHECK of the
+enums of ``matching.enums``, the foreign key to ``communes``, the verification keys the query
+filters on): a value outside would read as -1 or as the vocabulary's value sharing its
+masked hash.
 
 When the session's transaction has written nothing, the queries run on two other connections
-of the engine, from two threads (two server processes), both in the session's snapshot
-(``pg_export_snapshot``): they read what one query would. Otherwise (an imported snapshot
-does not see the exporter's uncommitted rows) they run one after the other on the session's
-connection. SQLite answers the same fields as plain columns (``fetchall``).
+of the engine, from two threads (two server processes), both in the snapshot the session
+exports (``pg_export_snapshot``): all of them read what one query would (the session's own
+connection, in READ COMMITTED, would take a newer snapshot per statement). Otherwise (an
+imported snapshot does not see the exporter's uncommitted rows) they run one after the other
+on the session's connection. SQLite answers the same fields as plain columns (``fetchall``).
 
-Each child table then becomes its columns as soon as it and the demandes are read (in the
-same threads, while the other connection still reads): a child row finds its demande by id (a
-lookup array, or ``searchsorted`` when ids are sparse), its slot (member, wish, refusal) from
-its position, rank or order of arrival. Child tables are filtered by the id range of the
-EPCI's demandes when they fill most of it (rows of other demandes are dropped here), by a
-semi-join otherwise.
+Each child table becomes its columns as soon as it and the demandes are read, in the same
+threads (the longest tasks first): a child row finds its demande by id (a lookup array, or
+``searchsorted`` when ids are sparse), its slot (member, wish, refusal) from its position,
+rank or order of arrival. Child tables are filtered by the id range of the EPCI's demandes
+when they fill most of it (rows of other demandes are dropped here), by a semi-join
+otherwise.
 
 By default the table is the one ``DemandeTable.from_demandes`` would build from the records
-of ``app.adapters.records`` (a test checks that both score the same), except that ``ids``
-holds the database ids. With ``TableNeeds`` (what a grid reads) the loader leaves out what
-the grid does not read: the table then scores the same for that grid, and only for it.
+of ``app.adapters.records`` (tests check that both have the same columns and score the same),
+except that ``ids`` holds the database ids and commune codes index the ``communes`` table.
+With ``TableNeeds`` (what a grid reads) the loader leaves out what the grid does not read:
+the table then scores the same for that grid, and only for it.
+
+``read_columns`` and ``Dialect`` serve other readers (``app.adapters.proposals``): one query
+of non-NULL columns as arrays (``array_send(array_agg(…))`` on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -202,9 +209,10 @@ class _Hashes:
 
     def __init__(self, hashes: np.ndarray):
         hashes = hashes.astype(np.int64).view(np.uint64)
-        bits = 0
-        while len(np.unique(hashes & np.uint64((1 << bits) - 1))) < len(hashes):
-            bits += 1  # 64-bit hashes of distinct texts are distinct: this ends
+        distinct = len(np.unique(hashes))
+        bits = max(distinct - 1, 0).bit_length()  # fewer cannot tell them apart
+        while len(np.unique(hashes & np.uint64((1 << bits) - 1))) < distinct:
+            bits += 1
         self.mask = (1 << bits) - 1
         masked = (hashes & np.uint64(self.mask)).astype(np.int64)
         self.lut = None
@@ -404,8 +412,8 @@ class _Snapshot:
         self.conn = self.engine.connect()
         try:
             self.conn = self.conn.execution_options(isolation_level="REPEATABLE READ")
-            self.conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{self.snapshot}'")
             self.conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+            self.conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{self.snapshot}'")
         except BaseException:
             self.conn.close()
             raise
@@ -423,14 +431,11 @@ class _Task:
     name: str
     after: frozenset[str]
     run: Callable[[_Connection], None]
-    query: bool  # reads the database (else numpy only)
 
 
 class _Tasks:
-    """Tasks with dependencies, run by one thread or by two, each on its own connection.
-
-    A free thread takes the first ready query, else the first ready numpy task, else waits:
-    the server stays busy and numpy fills the gaps."""
+    """Tasks with dependencies, run by one thread or by two, each on its own connection: a
+    free thread takes the first task whose dependencies are done, else waits."""
 
     def __init__(self) -> None:
         self.todo: list[_Task] = []
@@ -438,16 +443,14 @@ class _Tasks:
         self.failed: BaseException | None = None
         self.cond = threading.Condition()
 
-    def add(self, name: str, after: Sequence[str], run: Callable[[_Connection], None],
-            query: bool = True) -> None:
-        self.todo.append(_Task(name, frozenset(after), run, query))
+    def add(self, name: str, after: Sequence[str], run: Callable[[_Connection], None]) -> None:
+        self.todo.append(_Task(name, frozenset(after), run))
 
     def _next(self) -> _Task | None:
         with self.cond:
             while self.failed is None and self.todo:
-                ready = [t for t in self.todo if t.after <= self.done]
-                if ready:
-                    task = next((t for t in ready if t.query), ready[0])
+                task = next((t for t in self.todo if t.after <= self.done), None)
+                if task is not None:
                     self.todo.remove(task)
                     return task
                 self.cond.wait()
@@ -524,15 +527,17 @@ class _Rows:
         return np.where(self.ids[rows] == demande_ids, rows, -1)
 
 
-def _slots(rows: np.ndarray, key: np.ndarray | None = None) -> np.ndarray:
+def _slots(rows: np.ndarray, key: np.ndarray | None = None,
+           counts: np.ndarray | None = None) -> np.ndarray:
     """Index of each child row within its demande, in ``key`` order (else arrival order).
 
     When keys are dense (0..count-1, unique per demande, as positions and ranks written by the
-    application are), the key is the slot and nothing is sorted."""
+    application are), the key is the slot and nothing is sorted. ``counts``: child rows per
+    demande (``bincount(rows)``), when known."""
     m = len(rows)
     if m == 0:
         return np.zeros(0, np.int64)
-    counts = np.bincount(rows)
+    counts = np.bincount(rows) if counts is None else counts
     if key is not None and (key >= 0).all() and (key < counts[rows]).all():
         return key.astype(np.int64)  # unique (database constraint) and below the count: dense
     order = np.lexsort((key, rows)) if key is not None else np.argsort(rows, kind="stable")
@@ -561,14 +566,6 @@ def communes_vocabulary(session: Session) -> np.ndarray:
     """Every commune code of the database, sorted (U5)."""
     got = read_columns(session, "SELECT insee FROM communes", [("insee", "insee")])
     return np.sort(got["insee"])
-
-
-def _encode(codes: np.ndarray, vocabulary: np.ndarray) -> np.ndarray:
-    """Index of each code in the sorted vocabulary, -1 for the NULL sentinel or unknown."""
-    if len(vocabulary) == 0:
-        return np.full(len(codes), -1, np.int32)
-    i = np.minimum(np.searchsorted(vocabulary, codes), len(vocabulary) - 1)
-    return np.where(vocabulary[i] == codes, i, -1).astype(np.int32)
 
 
 def _number_types(conn: _Connection, columns: Sequence[str]) -> dict[str, tuple[int | None, int, int]]:
@@ -677,8 +674,9 @@ class _Load:
             _Code("commune", "current_commune_insee", self.communes, nullable=True),
             *(self._number(c) for c in self.wanted),
         ], f"FROM demandes WHERE {self.where}"))
-        order = np.argsort(main["id"], kind="stable")
-        if not (order[1:] > order[:-1]).all():
+        ids = main["id"]
+        if not (ids[1:] > ids[:-1]).all():  # rows come in the order of the table's pages
+            order = np.argsort(ids, kind="stable")
             main = {k: v[order] for k, v in main.items()}
         self.n = n = len(main["id"])
         self.rows = _Rows(main["id"])
@@ -721,12 +719,12 @@ class _Load:
     def _demande(self) -> _Int:
         return _Int("demande", f"demande_id - {self.lo}", 0, self.hi - self.lo)
 
-    def _read(self, name: str, fields: Callable[[], list[_Field]], source: str) -> Callable:
+    def _read(self, name: str, fields: list[_Field], source: str) -> Callable:
         """A task reading a child table: ``fields`` after the demande; ``source`` after FROM,
         with ``{child}`` for the filter."""
 
         def run(c: _Connection) -> None:
-            query = _Query([self._demande() if self.child else _Int("demande", "0"), *fields()],
+            query = _Query([self._demande() if self.child else _Int("demande", "0"), *fields],
                            "FROM " + source.format(child=self.child))
             if self.child is None:  # no demande, no child row
                 self.got[name] = {f.name: np.zeros(0, np.int64) for f in query.fields}
@@ -774,24 +772,23 @@ class _Load:
         n = self.n
         rows, members = self._child("members")
         flags = members["flags"]
-        slot = _slots(rows, members["position"])
+        counts = np.bincount(rows, minlength=n)
+        slot = _slots(rows, members["position"], counts)
         M = int(slot.max()) + 1 if len(slot) else 1
-        birth = np.full((n, M), NAT)
-        birth[rows, slot] = _days(members["birth"])
-        dependent = np.zeros((n, M), bool)
-        dependent[rows, slot] = flags & 1 != 0
-        disability = np.zeros((n, M), bool)
-        disability[rows, slot] = flags & 2 != 0
-        # the birth date of the demandeur in the first slot
-        first = np.full(n, M, np.int64)
-        demandeur = flags & 4 != 0
-        np.minimum.at(first, rows[demandeur], slot[demandeur])
-        demandeur_birth = np.full(n, NAT)
-        some = first < M
-        demandeur_birth[some] = birth[some.nonzero()[0], first[some]]
-        self.cols.update(member_birth=birth, member_dependent=dependent,
-                         member_disability=disability, demandeur_birth=demandeur_birth,
-                         n_members=np.bincount(rows, minlength=n).astype(np.int64))
+        at = rows * M  # in the flattened (n, M) arrays
+        at += slot
+        birth = np.full(n * M, NAT)
+        birth[at] = _days(members["birth"])
+        bits = np.zeros(n * M, np.uint8)  # the flags, one scatter
+        bits[at] = flags
+        demandeur = ((bits >> 2) & 1).view(bool).reshape(n, M)
+        first = demandeur.argmax(axis=1)  # the demandeur in the first slot
+        demandeur_birth = birth[np.arange(n) * M + first]
+        demandeur_birth[~demandeur[np.arange(n), first]] = NAT
+        self.cols.update(member_birth=birth.reshape(n, M),
+                         member_dependent=(bits & 1).view(bool).reshape(n, M),
+                         member_disability=((bits >> 1) & 1).view(bool).reshape(n, M),
+                         demandeur_birth=demandeur_birth, n_members=counts.astype(np.int64))
 
     def _mask(self, name: str) -> Callable[[_Connection], None]:
         def run(_c: _Connection) -> None:
@@ -846,53 +843,67 @@ class _Load:
 
     def table(self) -> DemandeTable:
         d, tasks = self.d, _Tasks()
-        tasks.add("main", (), self._main)
-        tasks.add("bounds", ("main",) if self.snapshot is None else (), self._bounds)
-        read = [
-            ("members", lambda: [
+        first_only = self.needs is not None and self.needs.first_wish_only
+        typologies = self.needs is None or self.needs.typologies
+        wished = [_Code("commune", "commune_insee", self.communes, nullable=True)]
+        reads = {  # fields after the demande, FROM …
+            "members": ([
                 _Int("birth", d.day("birth_date")), _Int("position", "position", *_BYTE, True),
                 _Int("flags", "(CASE WHEN is_dependent THEN 1 ELSE 0 END) "
                               "+ (CASE WHEN has_disability THEN 2 ELSE 0 END) "
                               "+ (CASE WHEN role = 'demandeur' THEN 4 ELSE 0 END)", 0, 7)],
-             "household_members WHERE {child}"),
-            ("reasons", lambda: [_Code("code", "reason", enums.REASONS)],
-             "demande_reasons WHERE {child}"),
-            ("wishes", lambda: [_Code("commune", "commune_insee", self.communes, nullable=True)]
-             + ([] if self.needs is not None and self.needs.first_wish_only
-                else [_Int("rank", "rank")]),
-             "wished_communes WHERE {child}" + (
-                 " AND rank = 1" if self.needs is not None and self.needs.first_wish_only else "")),
-            ("employments", lambda: [_Int("member", "member_position", *_BYTE, True),
-                                     _Code("code", "contract", enums.CONTRACTS)],
-             "employments WHERE {child}"),
-            ("refusals", lambda: [_Int("date", d.day("refused_on")),
-                                  _Int("adapted", "(CASE WHEN is_adapted THEN 1 ELSE 0 END)", 0, 1)],
-             "refusals WHERE {child}"),
-            ("l441_1", lambda: [_Code("code", "criterion", enums.L441_1)],
-             "priority_criteria WHERE {child}"),
-        ]
-        typologies = self.needs is None or self.needs.typologies
-        if typologies:
-            read.append(("typologies", lambda: [_Code("code", "typology", enums.TYPOLOGIES)],
-                         "wished_typologies WHERE {child}"))
-        for name, fields, source in read[:3]:
-            tasks.add(f"read {name}", ("bounds",), self._read(name, fields, source))
-        tasks.add("read verifications", ("bounds",), self._verifications)
-        for name, fields, source in read[3:]:
-            tasks.add(f"read {name}", ("bounds",), self._read(name, fields, source))
+                "household_members WHERE {child}"),
+            "reasons": ([_Code("code", "reason", enums.REASONS)], "demande_reasons WHERE {child}"),
+            "wishes": (wished, "wished_communes WHERE {child} AND rank = 1") if first_only else (
+                [*wished, _Int("rank", "rank")], "wished_communes WHERE {child}"),
+            "employments": ([_Int("member", "member_position", *_BYTE, True),
+                             _Code("code", "contract", enums.CONTRACTS)],
+                            "employments WHERE {child}"),
+            "refusals": ([_Int("date", d.day("refused_on")),
+                          _Int("adapted", "(CASE WHEN is_adapted THEN 1 ELSE 0 END)", 0, 1)],
+                         "refusals WHERE {child}"),
+            "l441_1": ([_Code("code", "criterion", enums.L441_1)],
+                       "priority_criteria WHERE {child}"),
+            "typologies": ([_Code("code", "typology", enums.TYPOLOGIES)],
+                           "wished_typologies WHERE {child}"),
+        }
+        if not typologies:
+            del reads["typologies"]
+            self.cols["typologies"] = None
         posts = {"members": self._members, "reasons": self._mask("reasons"),
                  "wishes": self._wishes, "refusals": self._refusals,
                  "l441_1": self._mask("l441_1"), "verifications": self._verified,
-                 "typologies": self._mask("typologies")}
-        for name, run in posts.items():
-            if name != "typologies" or typologies:
-                tasks.add(name, ("main", f"read {name}"), run, query=False)
-        tasks.add("employments", ("members", "read employments"), self._employments, query=False)
+                 "typologies": self._mask("typologies"), "employments": self._employments}
+
+        def read(name: str) -> None:
+            if name == "verifications":
+                tasks.add("read verifications", ("bounds",), self._verifications)
+            elif name in reads:
+                tasks.add(f"read {name}", ("bounds",), self._read(name, *reads[name]))
+
+        def post(name: str) -> None:
+            after = ("members", "read employments") if name == "employments" else (
+                "main", f"read {name}")
+            if name in reads or name == "verifications":
+                tasks.add(name, after, posts[name])
+
+        # Longest first (the threads take the first task ready): the members' columns, the
+        # longest numpy task, come before the last short queries.
+        tasks.add("main", (), self._main)
+        tasks.add("bounds", ("main",) if self.snapshot is None else (), self._bounds)
+        for name in ("members", "reasons", "verifications", "wishes", "employments"):
+            read(name)
+        post("members")
+        for name in ("refusals", "l441_1", "typologies"):
+            read(name)
+        for name in ("reasons", "wishes", "verifications", "employments", "refusals", "l441_1",
+                     "typologies"):
+            post(name)
         if self.snapshot is None:
             tasks.serial(self.conn)
         else:
             engine = self.session.get_bind().engine
             tasks.parallel(lambda: _Snapshot(engine, self.snapshot, self.conn.hashes))
-        if not typologies:
+        if self.cols["typologies"] is None:  # not read by the grid
             self.cols["typologies"] = np.zeros(self.n, np.int64)
         return DemandeTable(**self.cols, communes=self.communes, verified=self.verified)

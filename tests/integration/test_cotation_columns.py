@@ -213,18 +213,21 @@ def committed(app, database_url):
     with app.app_context():
         with Session(db.engine) as session:
             epci = _add_territory(session, "i9-columns-committed")
+            empty = Organisation(slug="i9-columns-committed-empty", name="vide", kind="epci")
+            session.add(empty)
             ids = _insert(session, _records(60, seed=6, prefix="099"), epci.id,
                           ["active"] * 55 + ["radiee"] * 5)
             session.commit()
-            epci_id = epci.id
+            epci_id, empty_id = epci.id, empty.id
         try:
-            yield epci_id, ids
+            yield epci_id, ids, empty_id
         finally:
             with db.engine.begin() as conn:
                 conn.execute(text("DELETE FROM demandes WHERE epci_id = :e"), {"e": epci_id})
                 conn.execute(text("DELETE FROM communes WHERE insee = ANY(:c)"),
                              {"c": [*COMMUNES, OUTSIDE]})
-                conn.execute(text("DELETE FROM organisations WHERE id = :e"), {"e": epci_id})
+                conn.execute(text("DELETE FROM organisations WHERE id = ANY(:e)"),
+                             {"e": [epci_id, empty_id]})
             db.engine.dispose()  # close the helpers' pooled connections (else a warning at exit)
 
 
@@ -247,7 +250,7 @@ def paths(monkeypatch):
 
 
 def test_two_connections_load_the_same_table_as_one(committed, paths):
-    epci_id, _ = committed
+    epci_id, _, empty_id = committed
     with Session(db.engine) as session:
         ids, expected = _expected(session, epci_id)
         session.rollback()
@@ -264,11 +267,13 @@ def test_two_connections_load_the_same_table_as_one(committed, paths):
                 assert_same_table(two, ids, expected)
         assert paths == ["parallel", "serial"] * 2
         assert db.engine.pool.checkedout() == 1  # the helpers' connections went back
+        assert_same_table(load_table(session, empty_id), [], DemandeTable.from_demandes([]))
+        assert paths[-1] == "parallel"
 
 
 def test_a_transaction_that_wrote_loads_on_its_own_connection(committed, paths):
     """An imported snapshot would not see the session's own uncommitted demande."""
-    epci_id, ids = committed
+    epci_id, ids, _ = committed
     with Session(db.engine) as session:
         new, = _insert(session, _records(1, seed=9, prefix="098"), epci_id, start=ids[-1] + 1000)
         table = load_table(session, epci_id)
@@ -278,7 +283,7 @@ def test_a_transaction_that_wrote_loads_on_its_own_connection(committed, paths):
 
 def test_a_failing_query_in_a_helper_thread_is_raised_and_its_connection_returned(
         committed, paths, monkeypatch):
-    epci_id, _ = committed
+    epci_id, _, _ = committed
 
     def broken(self, c):
         raise RuntimeError("panne")
