@@ -54,6 +54,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+from psycopg.adapt import Loader
+from psycopg.pq import Format
 from sqlalchemy.orm import Session
 
 from matching import enums
@@ -205,7 +207,7 @@ _Field = _Int | _Number | _Code
 
 class _Hashes:
     """PostgreSQL: a vocabulary's ``hashtextextended(value, 0)``, masked to the fewest bits
-    that keep its values apart, and the way back from a masked hash to the index."""
+    that keep its values apart, and the way back from a masked hash to the index (int32)."""
 
     def __init__(self, hashes: np.ndarray):
         hashes = hashes.astype(np.int64).view(np.uint64)
@@ -216,19 +218,21 @@ class _Hashes:
         self.mask = (1 << bits) - 1
         masked = (hashes & np.uint64(self.mask)).astype(np.int64)
         self.lut = None
-        if bits <= 20:  # one lookup array
-            self.lut = np.full(self.mask + 1, -1, np.int64)
-            self.lut[masked] = np.arange(len(masked))
-        self.order = np.argsort(masked)
+        if bits <= 20:  # one lookup array, from the masked hash plus one (0: NULL)
+            self.lut = np.full(self.mask + 2, -1, np.int32)
+            self.lut[masked + 1] = np.arange(len(masked))
+        self.order = np.argsort(masked).astype(np.int32)
         self.sorted = masked[self.order]
 
-    def codes(self, masked: np.ndarray) -> np.ndarray:
+    def codes(self, shifted: np.ndarray) -> np.ndarray:
+        """Indexes of masked hashes plus one (0 for NULL: -1)."""
         if self.lut is not None:
-            return self.lut[masked]
+            return self.lut[shifted]
+        masked = shifted.view(np.int64) - 1
         if len(self.sorted) == 0:
-            return np.full(len(masked), -1, np.int64)
+            return np.full(len(masked), -1, np.int32)
         i = np.minimum(np.searchsorted(self.sorted, masked), len(self.sorted) - 1)
-        return np.where(self.sorted[i] == masked, self.order[i], -1)
+        return np.where(self.sorted[i] == masked, self.order[i], -1).astype(np.int32)
 
 
 @dataclass(frozen=True)
@@ -263,9 +267,9 @@ def _part(f: _Field, hashes: dict[tuple[str, ...], _Hashes]) -> _Part:
         if f.clamped:
             expr = _clamp(expr, f.lo, f.hi)
         return _Part(f, expr, f.lo, (f.hi - f.lo + 1).bit_length(), True)
-    h = hashes[f.vocabulary]
-    return _Part(f, f"hashtextextended({f.col}, 0) & {h.mask}", 0,
-                 (h.mask + f.nullable).bit_length(), f.nullable)
+    h = hashes[f.vocabulary]  # the masked hash plus one, 0 for NULL
+    return _Part(f, f"hashtextextended({f.col}, 0) & {h.mask}", 0, (h.mask + 1).bit_length(),
+                 True)
 
 
 class _Packed:
@@ -299,45 +303,55 @@ class _Packed:
         self.words = len(room)
         self.sql = f"SELECT string_agg({' || '.join(words)}, ''), count(*) {source}"
 
-    def decode(self, row: tuple) -> dict[str, np.ndarray]:
-        data, count = row
-        data = data or b""
-        if len(data) != 8 * self.words * count:
-            raise RuntimeError(f"ligne NULL ou de largeur inattendue : {self.source[:80]}")
-        words = np.frombuffer(data, ">u8").reshape(count, self.words)
+    def decode(self, data, order_by: str | None = None) -> dict[str, np.ndarray]:
+        """The fields of the packed rows in ``data`` (read in place: a memoryview of the
+        driver's result will do), rows sorted by the field ``order_by`` if given."""
+        if len(data) % (8 * self.words):
+            raise RuntimeError(f"lignes de largeur inattendue : {self.source[:80]}")
+        words = np.frombuffer(data, ">u8").reshape(-1, self.words)
         out: dict[str, np.ndarray] = {}
+        if order_by is not None:
+            key = next(p for p in self.parts if p.field.name == order_by)
+            out[order_by] = first = self._value(words, key)
+            if not (first[1:] > first[:-1]).all():  # rows come in the order of the pages
+                order = np.argsort(first, kind="stable")
+                words, out[order_by] = words[order], first[order]  # one gather for all fields
         for p in self.parts:
-            f, word = p.field, words[:, p.word]
-            if p.floating:
-                out[f.name] = word.view(">f8").astype(np.float64)
-                continue
-            e = word >> np.uint64(p.shift) if p.shift else word.astype(np.uint64)
-            if p.width < 64:
-                e &= np.uint64((1 << p.width) - 1)
-            e = e.view(np.int64)
-            if p.nullable:
-                null = e == 0
-            if p.lo - p.nullable:
-                e += p.lo - p.nullable
-            if isinstance(f, _Code):
-                e = self.hashes[f.vocabulary].codes(np.where(null, 0, e) if p.nullable else e)
-                if p.nullable:
-                    e[null] = -1
-            elif isinstance(f, _Number):
-                e = e.astype(np.float64)
-                if f.scale:
-                    e /= 10**f.scale
-                e[null] = np.nan
-            out[f.name] = e
+            if p.field.name not in out:
+                out[p.field.name] = self._value(words, p)
         return out
+
+    def _value(self, words: np.ndarray, p: _Part) -> np.ndarray:
+        f, word = p.field, words[:, p.word]
+        if p.floating:
+            return word.view(">f8").astype(np.float64)
+        e = word >> np.uint64(p.shift)  # a new array, native
+        if p.width < 64:
+            e &= np.uint64((1 << p.width) - 1)
+        if isinstance(f, _Code):
+            return self.hashes[f.vocabulary].codes(e)
+        e = e.view(np.int64)
+        if isinstance(f, _Number):
+            null = e == 0
+            e = e.astype(np.float64)
+            e += p.lo - 1
+            if f.scale:
+                e /= 10**f.scale
+            e[null] = np.nan
+            return e
+        if p.lo:
+            e += p.lo
+        return e
 
 
 @dataclass(frozen=True)
 class _Query:
-    """One query: its fields, then ``FROM … WHERE …``."""
+    """One query: its fields, then ``FROM … WHERE …``; rows sorted by ``order_by`` (a field)
+    if given, else as they come."""
 
     fields: Sequence[_Field]
     source: str
+    order_by: str | None = None
 
     def sqlite_sql(self) -> str:
         cols = []
@@ -351,6 +365,9 @@ class _Query:
         return f"SELECT {', '.join(cols)} {self.source}"
 
     def sqlite_decode(self, rows: list[tuple]) -> dict[str, np.ndarray]:
+        if self.order_by is not None:
+            at = [f.name for f in self.fields].index(self.order_by)
+            rows = sorted(rows, key=lambda row: row[at])
         out: dict[str, np.ndarray] = {}
         columns = zip(*rows, strict=True) if rows else [()] * len(self.fields)
         for f, values in zip(self.fields, columns, strict=True):
@@ -373,7 +390,7 @@ class _Query:
         """The query with every clamped field at full int4 width."""
         return _Query([replace(f, lo=_INT4[0], hi=_INT4[1], clamped=False)
                        if isinstance(f, _Int | _Number) and f.clamped else f
-                       for f in self.fields], self.source)
+                       for f in self.fields], self.source, self.order_by)
 
 
 # --------------------------------------------------------------------------- running
@@ -396,9 +413,20 @@ class _Connection:
         if not self.postgresql:
             return query.sqlite_decode(self.raw.execute(query.sqlite_sql()).fetchall())
         packed = _Packed(query.fields, query.source, self.hashes)
+
+        class Rows(Loader):  # decodes the bytea in the driver's buffer, without a copy
+            format = Format.BINARY
+
+            def load(self, data) -> dict[str, np.ndarray]:
+                return packed.decode(data, query.order_by)
+
         with self.raw.cursor(binary=True) as cur:
+            cur.adapters.register_loader("bytea", Rows)
             cur.execute(packed.sql)
-            got = packed.decode(cur.fetchone())
+            got, count = cur.fetchone()
+        got = packed.decode(b"") if got is None else got  # no row
+        if len(next(iter(got.values()))) != count:  # a NULL row would be left out
+            raise RuntimeError(f"ligne NULL : {query.source[:80]}")
         return self.fetch(query.full()) if query.clamped(got) else got
 
 
@@ -673,17 +701,13 @@ class _Load:
             _Code("kind", "current_housing_kind", enums.HOUSING_KINDS),
             _Code("commune", "current_commune_insee", self.communes, nullable=True),
             *(self._number(c) for c in self.wanted),
-        ], f"FROM demandes WHERE {self.where}"))
-        ids = main["id"]
-        if not (ids[1:] > ids[:-1]).all():  # rows come in the order of the table's pages
-            order = np.argsort(ids, kind="stable")
-            main = {k: v[order] for k, v in main.items()}
+        ], f"FROM demandes WHERE {self.where}", order_by="id"))
         self.n = n = len(main["id"])
         self.rows = _Rows(main["id"])
         flags = main["flags"]
         self.cols.update(
             ids=main["id"], filed_on=_days(main["filed_on"]), kind=main["kind"].astype(np.int16),
-            current_commune=main["commune"].astype(np.int32),
+            current_commune=main["commune"].astype(np.int32, copy=False),
             **{name: flags & (1 << i) != 0 for i, name in enumerate(
                 ("is_mutation", "needs_accessible", "contributes_al", "dalo", "acd_labelled"))},
             **{c: main[c] if c in main else np.full(n, np.nan) for c in _NUMBERS})
