@@ -309,38 +309,39 @@ class _Packed:
         if len(data) % (8 * self.words):
             raise RuntimeError(f"lignes de largeur inattendue : {self.source[:80]}")
         words = np.frombuffer(data, ">u8").reshape(-1, self.words)
+        bits = np.empty(len(words), np.uint64)  # one field's bits at a time
         out: dict[str, np.ndarray] = {}
         if order_by is not None:
             key = next(p for p in self.parts if p.field.name == order_by)
-            out[order_by] = first = self._value(words, key)
+            out[order_by] = first = self._value(words, key, bits)
             if not (first[1:] > first[:-1]).all():  # rows come in the order of the pages
                 order = np.argsort(first, kind="stable")
                 words, out[order_by] = words[order], first[order]  # one gather for all fields
         for p in self.parts:
             if p.field.name not in out:
-                out[p.field.name] = self._value(words, p)
+                out[p.field.name] = self._value(words, p, bits)
         return out
 
-    def _value(self, words: np.ndarray, p: _Part) -> np.ndarray:
+    def _value(self, words: np.ndarray, p: _Part, bits: np.ndarray) -> np.ndarray:
+        """A field of the rows: int32 (an integer, a code) or float64 (a number)."""
         f, word = p.field, words[:, p.word]
         if p.floating:
             return word.view(">f8").astype(np.float64)
-        e = word >> np.uint64(p.shift)  # a new array, native
+        np.right_shift(word, np.uint64(p.shift), out=bits)
         if p.width < 64:
-            e &= np.uint64((1 << p.width) - 1)
+            np.bitwise_and(bits, np.uint64((1 << p.width) - 1), out=bits)
         if isinstance(f, _Code):
-            return self.hashes[f.vocabulary].codes(e)
-        e = e.view(np.int64)
+            return self.hashes[f.vocabulary].codes(bits)
         if isinstance(f, _Number):
-            null = e == 0
-            e = e.astype(np.float64)
-            e += p.lo - 1
+            e = bits.astype(np.float64)
+            e += p.lo - 1  # exact: integers below 2**53
             if f.scale:
                 e /= 10**f.scale
-            e[null] = np.nan
+            e[bits == 0] = np.nan
             return e
+        e = bits.view(np.int64).astype(np.int32)  # an _Int lies within int4
         if p.lo:
-            e += p.lo
+            e += p.lo  # wraps as int4 would not: values are back within int4
         return e
 
 
@@ -525,7 +526,8 @@ class _Tasks:
 
 
 def _days(v: np.ndarray) -> np.ndarray:
-    """Days (int64, ``_NO_DAY`` when NULL) as datetime64[D]; ``v`` is reused."""
+    """Days (``_NO_DAY`` when NULL) as datetime64[D]; ``v`` is reused if int64."""
+    v = v.astype(np.int64, copy=False)
     v[v == _NO_DAY] = NAT.view(np.int64)
     return v.view("datetime64[D]")
 
@@ -596,7 +598,8 @@ def communes_vocabulary(session: Session) -> np.ndarray:
     return np.sort(got["insee"])
 
 
-def _number_types(conn: _Connection, columns: Sequence[str]) -> dict[str, tuple[int | None, int, int]]:
+def _number_types(conn: _Connection,
+                  columns: Sequence[str]) -> dict[str, tuple[int | None, int, int]]:
     """PostgreSQL: (scale, lo, hi) of numeric columns of ``demandes`` (see ``_Number``)."""
     if not columns:
         return {}
@@ -702,11 +705,12 @@ class _Load:
             _Code("commune", "current_commune_insee", self.communes, nullable=True),
             *(self._number(c) for c in self.wanted),
         ], f"FROM demandes WHERE {self.where}", order_by="id"))
-        self.n = n = len(main["id"])
-        self.rows = _Rows(main["id"])
+        ids = main["id"].astype(np.int64)
+        self.n = n = len(ids)
+        self.rows = _Rows(ids)
         flags = main["flags"]
         self.cols.update(
-            ids=main["id"], filed_on=_days(main["filed_on"]), kind=main["kind"].astype(np.int16),
+            ids=ids, filed_on=_days(main["filed_on"]), kind=main["kind"].astype(np.int16),
             current_commune=main["commune"].astype(np.int32, copy=False),
             **{name: flags & (1 << i) != 0 for i, name in enumerate(
                 ("is_mutation", "needs_accessible", "contributes_al", "dalo", "acd_labelled"))},
@@ -725,7 +729,8 @@ class _Load:
             n = len(ids)
             lo, hi = (int(ids[0]), int(ids[-1])) if n else (None, None)
         else:
-            n, lo, hi = c.rows(f"SELECT count(*), min(id), max(id) FROM demandes WHERE {self.where}")[0]
+            n, lo, hi = c.rows(
+                f"SELECT count(*), min(id), max(id) FROM demandes WHERE {self.where}")[0]
         self.lo, self.hi = lo, hi
         if n == 0:
             self.child = None
