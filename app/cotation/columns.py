@@ -199,7 +199,6 @@ class _Code:
     name: str
     col: str
     vocabulary: tuple[str, ...]
-    nullable: bool = False
 
 
 _Field = _Int | _Number | _Code
@@ -702,7 +701,7 @@ class _Load:
         main = c.fetch(_Query([
             _Int("id", "id"), _Int("filed_on", d.day("filed_on")), _Int("flags", flags, 0, 31),
             _Code("kind", "current_housing_kind", enums.HOUSING_KINDS),
-            _Code("commune", "current_commune_insee", self.communes, nullable=True),
+            _Code("commune", "current_commune_insee", self.communes),
             *(self._number(c) for c in self.wanted),
         ], f"FROM demandes WHERE {self.where}", order_by="id"))
         ids = main["id"].astype(np.int64)
@@ -874,7 +873,7 @@ class _Load:
         d, tasks = self.d, _Tasks()
         first_only = self.needs is not None and self.needs.first_wish_only
         typologies = self.needs is None or self.needs.typologies
-        wished = [_Code("commune", "commune_insee", self.communes, nullable=True)]
+        wished = [_Code("commune", "commune_insee", self.communes)]
         reads = {  # fields after the demande, FROM …
             "members": ([
                 _Int("birth", d.day("birth_date")), _Int("position", "position", *_BYTE, True),

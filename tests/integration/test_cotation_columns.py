@@ -192,7 +192,7 @@ def test_packed_fields_come_back_exactly(app, db_session, database_url):
     query = columns._Query([
         columns._Int("i", "i"), columns._Int("small", "i", *columns._BYTE, clamped=True),
         columns._Number("x", "x", 2, 1 - 10**12, 10**12 - 1),
-        columns._Number("f", "x", None), columns._Code("c", "c", ("a", "b", "c"), nullable=True),
+        columns._Number("f", "x", None), columns._Code("c", "c", ("a", "b", "c")),
         columns._Int("day", Dialect("postgresql").day("d")),
     ], "FROM (VALUES (-2147483648, NULL::numeric(12, 2), 'c', DATE '0001-01-01'), "
        "(2147483647, 9999999999.99, NULL, NULL), (7, -0.01, 'a', DATE '2026-03-01'), "
