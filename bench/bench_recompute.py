@@ -7,14 +7,15 @@ Data: ``bench/dbdata.py`` fills a migrated database with N synthetic demandes of
 (Strasbourg's communes and SIREN, so the recompute picks the Strasbourg preset) and all their
 child rows; building them is not timed, and a database holding the same N and seed is reused.
 
-Each run is one transaction, rolled back at the end so that every run starts from the same
-state (no score stored for the day; the commit is not timed, for either path):
+Every run starts from the same state, no score stored (the engine's runs are committed, as
+the command line does, then deleted and swept; the peer's transaction is rolled back; commits
+are not timed, for either path):
 - engine: ``app.cotation.services.recompute_epci`` — load (one query per table into numpy),
   compute (``matching.batch.cotation_batch``, first choice), store (``app.cotation.runs``:
   a run row, then on PostgreSQL the run's own table filled by one binary COPY, indexed and
   attached as a partition of ``cotation_scores``);
-- the same recompute again in the same transaction: a same-day replacement (the earlier run
-  is deleted, its partition left to the sweep), then the sweep that drops it;
+- the same recompute again, in a new transaction: a same-day replacement (the earlier run is
+  deleted, its partition left to the sweep), then the sweep that drops it, committed;
 - SQL peer (PostgreSQL only): ``bench/strasbourg_peer.sql``, the same grid as one
   ``INSERT … SELECT`` over the same tables, what a territory's IT team would write. It
   writes into the same storage by the same code: a run row, the run's table created, filled
@@ -108,15 +109,28 @@ def run_engine(epci_id: int) -> dict[str, float]:
     report = recompute_epci(db.session, epci, ON)
     total = time.perf_counter() - t0
     assert report.error is None, report.error
+    db.session.commit()  # as the command line does after each EPCI (not timed)
+    tune()
     t0 = time.perf_counter()
     again = recompute_epci(db.session, epci, ON)  # the same day again: replaces the run
     replace = time.perf_counter() - t0
+    db.session.commit()
     t0 = time.perf_counter()
-    swept = sweep(db.session)
+    swept = sweep(db.session)  # drops the replaced run's rows, in a transaction of its own
+    db.session.commit()
     drop = time.perf_counter() - t0
     assert again.scored == report.scored and swept == 1
     return {**report.timings, "total": total, "scored": report.scored, "replace": replace,
             "sweep": drop}
+
+
+def clean_up() -> None:
+    """Back to the starting state: no run stored (deleted, then swept)."""
+    for run in db.session.scalars(select(CotationRun)):
+        db.session.delete(run)
+    db.session.commit()
+    sweep(db.session)
+    db.session.commit()
 
 
 def run_peer(epci_id: int) -> float:
@@ -146,13 +160,14 @@ def bench(url: str, n: int, runs: int, peer: bool) -> None:
         epci_id = db.session.scalar(select(Organisation.id).where(
             Organisation.slug == dbdata.SLUG))
         db.session.rollback()
+        clean_up()  # runs left by an interrupted benchmark
         engine_runs, peer_runs = [], []
         for _ in range(runs):
             engine_runs.append(run_engine(epci_id))
             if peer:
                 mine = dict(db.session.connection().exec_driver_sql(
                     "SELECT demande_id, score FROM cotation_scores").fetchall())
-            db.session.rollback()
+            clean_up()
             if peer:
                 peer_runs.append(run_peer(epci_id))
                 theirs = dict(db.session.connection().exec_driver_sql(

@@ -43,7 +43,10 @@ def recompute_command(epci_slug: str | None, day: str | None, grid_ref: str | No
                            show_pos=True) as bar:
         for epci in territories:
             reports.append(recompute_epci(db.session, epci, on, grid, step=lambda _: bar.update(1)))
-    db.session.commit()
+            # One transaction per EPCI: a failure elsewhere keeps this run, and the next EPCI
+            # starts with a transaction that has written nothing (its load may then run on
+            # two connections, app.cotation.columns).
+            db.session.commit()
     sweep(db.session)  # the rows of the runs just replaced, in a short transaction of its own
     db.session.commit()
     failed = False
