@@ -568,7 +568,7 @@ def _slots(rows: np.ndarray, key: np.ndarray | None = None,
         return np.zeros(0, np.int64)
     counts = np.bincount(rows) if counts is None else counts
     if key is not None and (key >= 0).all() and (key < counts[rows]).all():
-        return key.astype(np.int64)  # unique (database constraint) and below the count: dense
+        return key  # unique (database constraint) and below the count: dense
     order = np.lexsort((key, rows)) if key is not None else np.argsort(rows, kind="stable")
     sorted_rows = rows[order]
     first = np.r_[True, sorted_rows[1:] != sorted_rows[:-1]]
@@ -806,7 +806,9 @@ class _Load:
         at = rows * M  # in the flattened (n, M) arrays
         at += slot
         birth = np.full(n * M, NAT)
-        birth[at] = _days(members["birth"])
+        days = members["birth"]
+        birth.view(np.int64)[at] = days  # then the NULL dates
+        birth[at[days == _NO_DAY]] = NAT
         bits = np.zeros(n * M, np.uint8)  # the flags, one scatter
         bits[at] = flags
         demandeur = ((bits >> 2) & 1).view(bool).reshape(n, M)
