@@ -8,8 +8,6 @@ a condition lapses once.
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask.cli import AppGroup
 
@@ -22,14 +20,10 @@ def expire_command(today: str | None) -> None:
     """Le défaut de réponse dans le délai vaut refus (CCH R.441-10) : enregistre ces refus et
     propose le logement au candidat suivant du classement de la CAL."""
     from app.attribution.proposals import expire
-    from app.clock import platform_today
+    from app.clock import cli_day
     from app.extensions import db
 
-    try:
-        day = date.fromisoformat(today) if today else platform_today()
-    except ValueError:
-        raise click.BadParameter(f"date AAAA-MM-JJ invalide : {today!r}",
-                                 param_hint="--today") from None
+    day = cli_day(today)
     refusals = expire(day)
     db.session.commit()
     click.echo(f"Propositions sans réponse au {day.isoformat()} : {len(refusals)} refus "
@@ -48,14 +42,10 @@ def batch_command(slug: str | None, today: str | None) -> None:
 
     from app.accounts.models import Organisation
     from app.attribution.designation import awaiting_candidates, propose_all
-    from app.clock import platform_today
+    from app.clock import cli_day
     from app.extensions import db
 
-    try:
-        day = date.fromisoformat(today) if today else platform_today()
-    except ValueError:
-        raise click.BadParameter(f"date AAAA-MM-JJ invalide : {today!r}",
-                                 param_hint="--today") from None
+    day = cli_day(today)
     reservataire_id = None
     if slug is not None:
         reservataire_id = db.session.scalar(select(Organisation.id).where(
@@ -87,14 +77,10 @@ def conditions_command(today: str | None) -> None:
     from sqlalchemy import func, select
 
     from app.attribution.conditions import lapse_due, pending_query
-    from app.clock import platform_today
+    from app.clock import cli_day
     from app.extensions import db
 
-    try:
-        day = date.fromisoformat(today) if today else platform_today()
-    except ValueError:
-        raise click.BadParameter(f"date AAAA-MM-JJ invalide : {today!r}",
-                                 param_hint="--today") from None
+    day = cli_day(today)
     lapsed = lapse_due(day)
     db.session.commit()
     click.echo(f"Conditions suspensives échues au {day.isoformat()} : {len(lapsed)} "

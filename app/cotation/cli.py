@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 
 import click
 from flask.cli import AppGroup
@@ -21,16 +21,13 @@ cotation_cli = AppGroup("cotation", help="Cotation de la demande.")
 def recompute_command(epci_slug: str | None, day: str | None, grid_ref: str | None) -> None:
     """Calcule et enregistre la cotation de chaque demande active (un calcul par EPCI avec la
     grille, sa version et la date ; un score par demande)."""
-    from app.clock import platform_today
+    from app.clock import cli_day
     from app.cotation.runs import sweep
     from app.cotation.services import epcis, recompute_epci
     from app.extensions import db
     from matching.grid import GridError, load_grid
 
-    try:
-        on = date.fromisoformat(day) if day else platform_today()
-    except ValueError:
-        raise click.BadParameter(f"date AAAA-MM-JJ invalide : {day!r}", param_hint="--date") from None
+    on = cli_day(day, "--date")
     try:
         grid = load_grid(grid_ref) if grid_ref else None
     except (GridError, FileNotFoundError) as exc:
@@ -74,14 +71,11 @@ def prune_command(keep_days: int | None, today: str | None) -> None:
     calcul d'un EPCI)."""
     from flask import current_app
 
-    from app.clock import platform_today
+    from app.clock import cli_day
     from app.cotation.runs import prune, sweep
     from app.extensions import db
 
-    try:
-        day = date.fromisoformat(today) if today else platform_today()
-    except ValueError:
-        raise click.BadParameter(f"date AAAA-MM-JJ invalide : {today!r}", param_hint="--today") from None
+    day = cli_day(today)
     keep = current_app.config["COTATION_HISTORY_DAYS"] if keep_days is None else keep_days
     removed = prune(db.session, day, keep)
     db.session.commit()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask.cli import AppGroup
 
@@ -15,15 +13,11 @@ demandes_cli = AppGroup("demandes", help="Demandes de logement social.")
               help="Date de référence AAAA-MM-JJ (défaut : la date de la plateforme).")
 def expire_command(today: str | None) -> None:
     """Marque « expirée » chaque demande active non renouvelée depuis un an (à lancer chaque jour)."""
-    from app.clock import platform_today
+    from app.clock import cli_day
     from app.demandes.renewal import expire_demandes
     from app.extensions import db
 
-    try:
-        day = date.fromisoformat(today) if today else platform_today()
-    except ValueError:
-        raise click.BadParameter(f"date AAAA-MM-JJ invalide : {today!r}",
-                                 param_hint="--today") from None
+    day = cli_day(today)
     expired = expire_demandes(day)
     db.session.commit()
     click.echo(f"{len(expired)} demande(s) expirée(s) au {day.isoformat()} "
